@@ -1,0 +1,109 @@
+#include <string.h>
+
+#include "api.h"
+#include "error.h"
+#include "list.h"
+
+static const char *const type_sorts[] = {"id", "name", "vendor", NULL};
+static const char *const type_filters[] = {"category", "capability", "license", NULL};
+
+/* Whether the string array @p arr of the manifest holds @p value. */
+static int has_value(json_object *manifest, const char *key, const char *value)
+{
+	json_object *arr = json_object_object_get(manifest, key);
+
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), value) == 0)
+			return 1;
+	return 0;
+}
+
+static int type_matches(ch_http_req *req, json_object *m)
+{
+	const char *category = ch_list_filter(req, "category");
+	const char *capability = ch_list_filter(req, "capability");
+	const char *license = ch_list_filter(req, "license");
+
+	if (category && !has_value(m, "categories", category))
+		return 0;
+	if (capability && !has_value(m, "capabilities", capability))
+		return 0;
+	return !license || strcmp(json_object_get_string(json_object_object_get(m, "license")),
+				  license) == 0;
+}
+
+/* A type as the API shows it: a private copy of the manifest plus every
+ * loaded version. */
+static json_object *type_json(const ch_registry *reg, const ch_type *t, int with_schema)
+{
+	json_object *o = ch_type_manifest_copy(t, with_schema);
+
+	json_object_object_add(o, "versions", ch_registry_versions(reg, ch_type_id(t)));
+	return o;
+}
+
+static const char *field(const json_object *item, const char *key)
+{
+	return json_object_get_string(json_object_object_get(item, key));
+}
+
+/* json_object_array_sort() takes no context: the order is per thread. */
+static _Thread_local const ch_list_params *sort_by;
+
+static int cmp_items(const void *a, const void *b)
+{
+	const json_object *ia = *(const json_object *const *)a;
+	const json_object *ib = *(const json_object *const *)b;
+	int c = strcmp(field(ia, sort_by->sort), field(ib, sort_by->sort));
+
+	if (c == 0)
+		c = strcmp(field(ia, "id"), field(ib, "id"));
+	return sort_by->descending ? -c : c;
+}
+
+void ch_api_types_list(void *app, ch_http_req *req, ch_http_resp *resp)
+{
+	ch_app *a = app;
+	ch_list_params p;
+	const ch_type *const *latest;
+	ch_registry *reg;
+	json_object *items;
+	size_t n;
+
+	if (ch_list_parse(req, resp, type_sorts, type_filters, "id", &p) != CH_OK)
+		return;
+	reg = ch_registry_slot_get(&a->plugins);
+	n = ch_registry_latest(reg, &latest);
+	items = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		if (type_matches(req, ch_type_manifest(latest[i])))
+			json_object_array_add(items, type_json(reg, latest[i], 0));
+	ch_registry_unref(reg);
+	sort_by = &p;
+	json_object_array_sort(items, cmp_items);
+	ch_http_json(resp, 200, ch_list_page(items, &p));
+}
+
+void ch_api_types_get(void *app, ch_http_req *req, ch_http_resp *resp)
+{
+	ch_app *a = app;
+	const char *id = ch_http_param(req, "type"), *version = ch_http_query(req, "version");
+	ch_registry *reg = ch_registry_slot_get(&a->plugins);
+	const ch_type *t = ch_registry_find(reg, id, version);
+	char detail[256];
+	json_object *o;
+
+	if (!t) {
+		if (version && ch_registry_find(reg, id, NULL))
+			snprintf(detail, sizeof(detail), "connector type %.64s has no version %.64s",
+				 id, version);
+		else
+			snprintf(detail, sizeof(detail), "no connector type %.64s", id);
+		ch_registry_unref(reg);
+		ch_http_problem_code(resp, req, CH_E_NOTFOUND, detail);
+		return;
+	}
+	o = type_json(reg, t, 1);
+	ch_registry_unref(reg);
+	ch_http_json(resp, 200, o);
+}

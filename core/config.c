@@ -1,0 +1,270 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <connhub/plugin.h>
+
+#include "log.h"
+
+#ifndef CH_DEFAULT_PLUGINS_DIR
+#define CH_DEFAULT_PLUGINS_DIR "/usr/local/lib/connhub/plugins"
+#endif
+
+typedef enum { OPT_STR, OPT_UINT, OPT_SIZE, OPT_LEVEL } opt_kind;
+
+typedef struct option {
+	const char *name; /* --name, the config file key */
+	const char *env;  /* environment override */
+	opt_kind kind;
+	size_t offset;
+	size_t size; /* of a string field */
+	unsigned long long max;
+	const char *help;
+} option;
+
+#define STR(f) OPT_STR, offsetof(ch_config, f), sizeof(((ch_config *)0)->f), 0
+#define UINT(f, max) OPT_UINT, offsetof(ch_config, f), 0, (max)
+
+static const option options[] = {
+	{"listen", "CONNHUB_LISTEN", STR(listen), "address and port to serve on, HOST:PORT or [V6]:PORT (port 0 picks a free one)"},
+	{"data-dir", "CONNHUB_DATA_DIR", STR(data_dir), "directory of the database and keys (created if missing)"},
+	{"plugins-dir", "CONNHUB_PLUGINS_DIR", STR(plugins_dir), "directory scanned for plugin *.so files"},
+	{"threads", "CONNHUB_THREADS", UINT(threads, 256), "HTTP worker threads"},
+	{"max-connections", "CONNHUB_MAX_CONNECTIONS", UINT(conn_limit, 1000000), "open connections in all"},
+	{"max-connections-per-ip", "CONNHUB_MAX_CONNECTIONS_PER_IP", UINT(per_ip_limit, 1000000), "open connections per client address (0: no limit)"},
+	{"connection-timeout", "CONNHUB_CONNECTION_TIMEOUT", UINT(timeout_s, 86400), "seconds an idle connection is kept"},
+	{"shutdown-timeout", "CONNHUB_SHUTDOWN_TIMEOUT", UINT(shutdown_s, 3600), "seconds requests in flight get to finish on SIGTERM"},
+	{"max-body", "CONNHUB_MAX_BODY", OPT_SIZE, offsetof(ch_config, body_limit), 0, 1ULL << 30, "largest request body in bytes"},
+	{"log-level", "CONNHUB_LOG_LEVEL", OPT_LEVEL, offsetof(ch_config, log_level), 0, 0, "error, warn, info or debug"},
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+void ch_config_defaults(ch_config *cfg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:8080");
+	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "connhub-data");
+	snprintf(cfg->plugins_dir, sizeof(cfg->plugins_dir), "%s", CH_DEFAULT_PLUGINS_DIR);
+	cfg->threads = cpus > 2 ? (unsigned)cpus : 2;
+	cfg->conn_limit = 1024;
+	cfg->per_ip_limit = 256;
+	cfg->timeout_s = 30;
+	cfg->shutdown_s = 10;
+	cfg->body_limit = 1024 * 1024;
+	cfg->log_level = CH_LOG_INFO;
+}
+
+static const option *find_option(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+			return &options[i];
+	return NULL;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) CH_PRINTF(3, 4);
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return CH_E_INVALID;
+}
+
+static int parse_number(const char *v, unsigned long long max, unsigned long long *out)
+{
+	char *end = NULL;
+
+	if (!v || *v < '0' || *v > '9')
+		return CH_E_INVALID;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return errno == 0 && *end == '\0' && *out <= max ? CH_OK : CH_E_INVALID;
+}
+
+/* Sets one option from text; @p src names where it came from. */
+static int set_option(ch_config *cfg, const option *o, const char *v, const char *src, char *err,
+		      size_t errlen)
+{
+	char *field = (char *)cfg + o->offset;
+	unsigned long long n = 0;
+	int level;
+
+	switch (o->kind) {
+	case OPT_STR:
+		if (!v || !*v || strlen(v) >= o->size)
+			return fail(err, errlen, "%s: %s must be a non-empty string shorter than %zu bytes",
+				    src, o->name, o->size);
+		memcpy(field, v, strlen(v) + 1);
+		return CH_OK;
+	case OPT_UINT:
+	case OPT_SIZE:
+		if (parse_number(v, o->max, &n) != CH_OK)
+			return fail(err, errlen, "%s: %s must be a whole number from 0 to %llu", src,
+				    o->name, o->max);
+		if (o->kind == OPT_UINT)
+			*(unsigned *)(void *)field = (unsigned)n;
+		else
+			*(size_t *)(void *)field = (size_t)n;
+		return CH_OK;
+	case OPT_LEVEL:
+		level = ch_log_level_parse(v);
+		if (level < 0)
+			return fail(err, errlen, "%s: %s must be error, warn, info or debug", src,
+				    o->name);
+		*(int *)(void *)field = level;
+		return CH_OK;
+	}
+	return CH_E_INVALID;
+}
+
+/* The text of a config-file value: strings as they are, numbers printed. */
+static const char *value_text(json_object *v)
+{
+	if (json_object_is_type(v, json_type_string) || json_object_is_type(v, json_type_int))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+static int load_file(ch_config *cfg, const char *path, char *err, size_t errlen)
+{
+	char src[CH_PATH_MAX + 16];
+	json_object *doc = json_object_from_file(path);
+	int rc = CH_OK;
+
+	snprintf(src, sizeof(src), "config %s", path);
+	if (!json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		return fail(err, errlen, "%s: not a JSON object (%s)", src, json_util_get_last_err());
+	}
+	json_object_object_foreach(doc, key, val)
+	{
+		const option *o = find_option(key, strlen(key));
+
+		if (!o) {
+			rc = fail(err, errlen, "%s: unknown setting \"%s\"", src, key);
+			break;
+		}
+		rc = set_option(cfg, o, value_text(val), src, err, errlen);
+		if (rc != CH_OK)
+			break;
+	}
+	json_object_put(doc);
+	return rc;
+}
+
+static int load_env(ch_config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const char *v = getenv(options[i].env);
+		int rc;
+
+		if (!v)
+			continue;
+		rc = set_option(cfg, &options[i], v, options[i].env, err, errlen);
+		if (rc != CH_OK)
+			return rc;
+	}
+	return CH_OK;
+}
+
+/* Splits "--name=value" / "--name value"; advances *i past what it used. */
+static int next_arg(int argc, char **argv, int *i, const char **name, size_t *namelen,
+		    const char **value)
+{
+	const char *a = argv[*i], *eq;
+
+	if (strncmp(a, "--", 2) != 0)
+		return CH_E_INVALID;
+	*name = a + 2;
+	eq = strchr(*name, '=');
+	if (eq) {
+		*namelen = (size_t)(eq - *name);
+		*value = eq + 1;
+	} else {
+		*namelen = strlen(*name);
+		*value = *i + 1 < argc ? argv[++*i] : NULL;
+	}
+	(*i)++;
+	return CH_OK;
+}
+
+static int is_config_flag(const char *name, size_t len)
+{
+	return len == 6 && strncmp(name, "config", 6) == 0;
+}
+
+static int walk_args(ch_config *cfg, int argc, char **argv, int config_only, char *err,
+		     size_t errlen)
+{
+	const char *name, *value;
+	size_t len;
+	int i = 0, rc;
+
+	while (i < argc) {
+		if (next_arg(argc, argv, &i, &name, &len, &value) != CH_OK)
+			return fail(err, errlen, "unexpected argument \"%s\"", argv[i]);
+		if (!value)
+			return fail(err, errlen, "--%.*s needs a value", (int)len, name);
+		if (is_config_flag(name, len)) {
+			if (config_only)
+				snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", value);
+			continue;
+		}
+		if (config_only)
+			continue;
+		if (!find_option(name, len))
+			return fail(err, errlen, "unknown option --%.*s (see --help)", (int)len, name);
+		rc = set_option(cfg, find_option(name, len), value, "command line", err, errlen);
+		if (rc != CH_OK)
+			return rc;
+	}
+	return CH_OK;
+}
+
+int ch_config_load(ch_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *env_file = getenv("CONNHUB_CONFIG");
+	int rc;
+
+	if (env_file)
+		snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", env_file);
+	rc = walk_args(cfg, argc, argv, 1, err, errlen);
+	if (rc == CH_OK && cfg->config_file[0])
+		rc = load_file(cfg, cfg->config_file, err, errlen);
+	if (rc == CH_OK)
+		rc = load_env(cfg, err, errlen);
+	if (rc == CH_OK)
+		rc = walk_args(cfg, argc, argv, 0, err, errlen);
+	return rc;
+}
+
+void ch_config_usage(FILE *out)
+{
+	ch_config d;
+
+	ch_config_defaults(&d);
+	fprintf(out, "  --config FILE  (CONNHUB_CONFIG)\n"
+		     "      JSON file of settings named like the options below, e.g.\n"
+		     "      {\"listen\": \"127.0.0.1:9000\", \"threads\": 4}\n");
+	for (size_t i = 0; i < NOPTIONS; i++)
+		fprintf(out, "  --%s VALUE  (%s)\n      %s\n", options[i].name, options[i].env,
+			options[i].help);
+	fprintf(out, "\nDefaults: --listen %s --data-dir %s --plugins-dir %s --threads %u\n"
+		     "  --max-connections %u --max-connections-per-ip %u --connection-timeout %u\n"
+		     "  --shutdown-timeout %u --max-body %zu --log-level info\n",
+		d.listen, d.data_dir, d.plugins_dir, d.threads, d.conn_limit, d.per_ip_limit,
+		d.timeout_s, d.shutdown_s, d.body_limit);
+}

@@ -1,0 +1,88 @@
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+struct status_row {
+	int code;
+	const char *name;
+	int http;
+	const char *slug;
+};
+
+/* The single table from status codes to HTTP. Index = -code. */
+static const struct status_row rows[] = {
+	{CH_OK, "CH_OK", 200, "ok"},
+	{CH_E_GENERIC, "CH_E_GENERIC", 500, "internal-error"},
+	{CH_E_NOMEM, "CH_E_NOMEM", 503, "out-of-memory"},
+	{CH_E_INVALID, "CH_E_INVALID", 422, "validation-failed"},
+	{CH_E_NOTFOUND, "CH_E_NOTFOUND", 404, "not-found"},
+	{CH_E_EXISTS, "CH_E_EXISTS", 409, "already-exists"},
+	{CH_E_UNSUPPORTED, "CH_E_UNSUPPORTED", 501, "not-implemented"},
+	{CH_E_CONFIG, "CH_E_CONFIG", 422, "configuration-error"},
+	{CH_E_TRANSIENT, "CH_E_TRANSIENT", 503, "temporarily-unavailable"},
+	{CH_E_TIMEOUT, "CH_E_TIMEOUT", 504, "timeout"},
+	{CH_E_IO, "CH_E_IO", 500, "io-error"},
+	{CH_E_CONFLICT, "CH_E_CONFLICT", 409, "conflict"},
+	{CH_E_ABI, "CH_E_ABI", 500, "abi-mismatch"},
+	{CH_E_TOO_LARGE, "CH_E_TOO_LARGE", 413, "payload-too-large"},
+	{CH_E_AUTH, "CH_E_AUTH", 401, "unauthorized"},
+	{CH_E_FORBIDDEN, "CH_E_FORBIDDEN", 403, "forbidden"},
+	{CH_E_CRASHED, "CH_E_CRASHED", 502, "plugin-crashed"},
+	{CH_E_UNAVAILABLE, "CH_E_UNAVAILABLE", 503, "unavailable"},
+};
+
+#define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
+
+static _Thread_local char last_message[1024];
+static _Thread_local ch_error last = {CH_OK, ""};
+
+static const struct status_row *row_of(int code)
+{
+	if (code > 0 || (unsigned)-code >= ROW_COUNT)
+		return &rows[1]; /* unknown codes are internal errors */
+	return &rows[-code];
+}
+
+int ch_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	va_end(ap);
+	last.code = code;
+	last.message = last_message;
+	return code;
+}
+
+const ch_error *ch_error_last(void)
+{
+	if (!last.message)
+		last.message = "";
+	return &last;
+}
+
+void ch_error_clear(void)
+{
+	last.code = CH_OK;
+	last_message[0] = '\0';
+	last.message = last_message;
+}
+
+const char *ch_status_name(int code)
+{
+	if (code > 0 || (unsigned)-code >= ROW_COUNT)
+		return "CH_E_UNKNOWN";
+	return rows[-code].name;
+}
+
+int ch_status_http(int code)
+{
+	return row_of(code)->http;
+}
+
+const char *ch_status_slug(int code)
+{
+	return row_of(code)->slug;
+}

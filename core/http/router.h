@@ -1,0 +1,33 @@
+/*
+ * A small router: method + path pattern with {params}, first match wins.
+ * Unknown paths answer 404, known paths with another method 405 with Allow.
+ */
+#ifndef CH_HTTP_ROUTER_H
+#define CH_HTTP_ROUTER_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+typedef struct ch_route {
+	const char *method;  /* "GET", "POST", ... */
+	const char *pattern; /* "/api/v1/connectors/types/{type}" */
+	ch_http_handler handler;
+} ch_route;
+
+/**
+ * Matches @p path against @p pattern; on a match fills req's params
+ * (pointing into req->pathbuf) and returns 1.
+ */
+int ch_route_match(const char *pattern, ch_http_req *req);
+
+/**
+ * Runs the handler of the first route matching the request's method and
+ * path (HEAD runs GET routes); otherwise fills a 404 or 405 problem. Every
+ * API body is JSON: a matched request with a body gets it parsed into
+ * req->json first, and a body that is not a JSON object answers 400.
+ */
+void ch_router_dispatch(const ch_route *routes, size_t n, void *app, ch_http_req *req,
+			ch_http_resp *resp);
+
+#endif /* CH_HTTP_ROUTER_H */

@@ -1,0 +1,23 @@
+/*
+ * The host services table given to plugins, and the per-call context.
+ */
+#ifndef CH_PLUGIN_HOSTAPI_H
+#define CH_PLUGIN_HOSTAPI_H
+
+#include <connhub/plugin.h>
+
+/** The context of one operation call (opaque to plugins). */
+struct ch_call {
+	const char *connector_id; /* NULL when the call is about no connector */
+	const char *plugin_name;  /* for log lines */
+	int code;                 /* set by error_set */
+	char message[1024];
+};
+
+/** The table passed to every plugin's entry. */
+const ch_host_api *ch_hostapi(void);
+
+/** Prepares a call context. */
+void ch_call_init(ch_call *call, const char *plugin_name, const char *connector_id);
+
+#endif /* CH_PLUGIN_HOSTAPI_H */

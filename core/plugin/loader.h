@@ -1,0 +1,111 @@
+/*
+ * Loading one plugin file and calling its operations.
+ *
+ * This is the only place that touches a plugin's code: dlopen, the entry
+ * symbol, the descriptor and the operation function pointers. Everything
+ * above it sees a plugin as a manifest (JSON) plus ch_plugin_call(), so the
+ * plugin isolation issue can move loading and calls into a runner process
+ * by changing this module alone.
+ */
+#ifndef CH_PLUGIN_LOADER_H
+#define CH_PLUGIN_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include <connhub/plugin.h>
+
+/** The operations a connector type may implement. Order is the API's. */
+typedef enum ch_op {
+	CH_OP_SETUP = 0,
+	CH_OP_TEST,
+	CH_OP_REFRESH,
+	CH_OP_INSTALL,
+	CH_OP_UPDATE,
+	CH_OP_UNINSTALL,
+	CH_OP_START,
+	CH_OP_STOP,
+	CH_OP_EXPORT,
+	CH_OP_IMPORT,
+	CH_OP_COUNT
+} ch_op;
+
+/** "setup", "test", ... ; NULL for an out-of-range value. */
+const char *ch_op_name(ch_op op);
+
+/** The ch_op named @p name, or -1. */
+int ch_op_parse(const char *name);
+
+typedef struct ch_plugin ch_plugin; /* a loaded plugin file */
+typedef struct ch_type ch_type;     /* one connector type of a plugin */
+
+/**
+ * Loads and validates one plugin file.
+ * @param[out] out     the loaded plugin; ch_plugin_unload() it.
+ * @param path         the file.
+ * @param[out] reason  on failure, why the file was rejected (a sentence for
+ *                     an operator), malloc'd, owned by the caller.
+ * @return CH_OK; CH_E_ABI for an ABI mismatch; CH_E_INVALID for a file that
+ *         is no plugin or carries bad metadata; CH_E_NOMEM.
+ */
+int ch_plugin_load(ch_plugin **out, const char *path, char **reason);
+
+/** Unloads a plugin (dlclose). NULL is a no-op. */
+void ch_plugin_unload(ch_plugin *plugin);
+
+/** The file the plugin was loaded from. */
+const char *ch_plugin_path(const ch_plugin *plugin);
+
+/** {"name", "version", "abi"} of the plugin: a new copy the caller owns. */
+json_object *ch_plugin_info(const ch_plugin *plugin);
+
+/** Number of types the plugin provides (at least 1). */
+size_t ch_plugin_type_count(const ch_plugin *plugin);
+
+/** The @p i-th type of the plugin. */
+const ch_type *ch_plugin_type(const ch_plugin *plugin, size_t i);
+
+/** The plugin a type belongs to. */
+const ch_plugin *ch_type_plugin(const ch_type *type);
+
+/** Type id and version (borrowed). */
+const char *ch_type_id(const ch_type *type);
+const char *ch_type_version(const ch_type *type);
+
+/**
+ * The type's manifest: {id, name, version, vendor, description, imageURL,
+ * websiteURL, categories, license, capabilities, config_schema}. Borrowed
+ * and shared between threads: read it, but never take a reference to it or
+ * a member, nor serialise it (json-c's reference counts and print buffers
+ * are not thread-safe); ch_type_manifest_copy() gives a private copy.
+ */
+json_object *ch_type_manifest(const ch_type *type);
+
+/** A deep copy of the manifest, without "config_schema" unless
+ *  @p with_schema. Owned by the caller; NULL when out of memory. */
+json_object *ch_type_manifest_copy(const ch_type *type, int with_schema);
+
+/** The type's compiled configuration schema. Borrowed. */
+const struct ch_schema *ch_type_schema(const ch_type *type);
+
+/** Whether the type implements @p op. */
+int ch_type_has_op(const ch_type *type, ch_op op);
+
+/**
+ * Calls one operation of a type.
+ * @param connector_id  the connector the call is about (for the cache), or
+ *                      NULL.
+ * @param input         JSON text given to the plugin.
+ * @param[out] output   on CH_OK, the plugin's JSON text (malloc'd, caller
+ *                      frees); "{}" when the plugin returned none.
+ * @param[out] message  on failure, the plugin's message (malloc'd, caller
+ *                      frees).
+ * @return CH_OK, the plugin's negative ch_status, or CH_E_UNSUPPORTED when
+ *         the type does not implement @p op.
+ */
+int ch_plugin_call(const ch_type *type, ch_op op, const char *connector_id, const char *input,
+		   char **output, char **message);
+
+#endif /* CH_PLUGIN_LOADER_H */

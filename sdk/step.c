@@ -1,0 +1,385 @@
+/*
+ * connhub SDK: setup steps (a form plus the JSON Schema of its model) and
+ * test results.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <connhub/sdk.h>
+
+#include "sdk_private.h"
+
+/* The parts of a step a field is added to; all borrowed from the step. */
+typedef struct sdk_step_parts {
+	json_object *model;
+	json_object *form;
+	json_object *properties;
+	json_object *required;
+} sdk_step_parts;
+
+/* A field's default: whether there is one, and its value (NULL is JSON
+ * null). */
+typedef struct sdk_default {
+	bool set;
+	json_object *value;
+} sdk_default;
+
+static const char *const sdk_widget_names[] = {
+	[CH_WIDGET_TEXT] = "text",
+	[CH_WIDGET_PASSWORD] = "password",
+	[CH_WIDGET_NUMBER] = "number",
+	[CH_WIDGET_CHECKBOX] = "checkbox",
+	[CH_WIDGET_SELECT] = "select",
+	[CH_WIDGET_TEXTAREA] = "textarea",
+};
+
+#define SDK_WIDGET_COUNT (sizeof(sdk_widget_names) / sizeof(sdk_widget_names[0]))
+
+/* {"type":"object","properties":{},"required":[]}, or NULL. */
+static json_object *sdk_object_schema(void)
+{
+	json_object *schema = json_object_new_object();
+
+	if (schema == NULL)
+		return NULL;
+	if (ch_sdk_priv_put_str(schema, "type", "object") != CH_OK ||
+	    ch_sdk_priv_put(schema, "properties", json_object_new_object()) != CH_OK ||
+	    ch_sdk_priv_put(schema, "required", json_object_new_array()) != CH_OK) {
+		json_object_put(schema);
+		return NULL;
+	}
+	return schema;
+}
+
+json_object *ch_sdk_step_new(const char *id, const char *title, const char *description)
+{
+	json_object *step = NULL;
+
+	if (id == NULL)
+		goto out;
+	step = json_object_new_object();
+	if (step == NULL)
+		goto out;
+	if (ch_sdk_priv_put_str(step, "id", id) != CH_OK ||
+	    ch_sdk_priv_put_str(step, "title", title) != CH_OK ||
+	    ch_sdk_priv_put_str(step, "description", description) != CH_OK ||
+	    ch_sdk_priv_put(step, "model", json_object_new_object()) != CH_OK ||
+	    ch_sdk_priv_put(step, "form", json_object_new_array()) != CH_OK ||
+	    ch_sdk_priv_put(step, "schema", sdk_object_schema()) != CH_OK ||
+	    ch_sdk_priv_put(step, "hasNext", json_object_new_boolean(0)) != CH_OK ||
+	    ch_sdk_priv_put(step, "hasPrevious", json_object_new_boolean(0)) != CH_OK ||
+	    ch_sdk_priv_put(step, "canFinish", json_object_new_boolean(0)) != CH_OK) {
+		json_object_put(step);
+		step = NULL;
+	}
+out:
+	return step;
+}
+
+/* The member @p key of @p obj when it has type @p type, else NULL. */
+static json_object *sdk_get(json_object *obj, const char *key, json_type type)
+{
+	json_object *val = NULL;
+
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &val))
+		return NULL;
+	return json_object_is_type(val, type) ? val : NULL;
+}
+
+/* Finds the parts of a step built by ch_sdk_step_new(). */
+static int sdk_step_parts_get(json_object *step, sdk_step_parts *parts)
+{
+	json_object *schema = sdk_get(step, "schema", json_type_object);
+
+	parts->model = sdk_get(step, "model", json_type_object);
+	parts->form = sdk_get(step, "form", json_type_array);
+	parts->properties = sdk_get(schema, "properties", json_type_object);
+	parts->required = sdk_get(schema, "required", json_type_array);
+	if (parts->model == NULL || parts->form == NULL || parts->properties == NULL ||
+	    parts->required == NULL)
+		return CH_E_INVALID;
+	return CH_OK;
+}
+
+/* Rejects a field the form could not show or the schema could not hold. */
+static int sdk_field_check(const ch_field *field, const sdk_step_parts *parts)
+{
+	if (field == NULL || field->key == NULL || field->key[0] == '\0' ||
+	    field->label == NULL)
+		return CH_E_INVALID;
+	if ((unsigned)field->widget >= SDK_WIDGET_COUNT)
+		return CH_E_INVALID;
+	if (field->widget == CH_WIDGET_SELECT &&
+	    (field->options == NULL || field->options[0] == NULL))
+		return CH_E_INVALID;
+	if (json_object_object_get_ex(parts->properties, field->key, NULL))
+		return CH_E_INVALID; /* the key is in the step already */
+	return CH_OK;
+}
+
+/* Parses the field's default_json, if any. */
+static int sdk_field_default(const ch_field *field, sdk_default *dflt)
+{
+	char err[128];
+
+	dflt->set = false;
+	dflt->value = NULL;
+	if (field->default_json == NULL)
+		return CH_OK;
+	if (ch_sdk_priv_parse(field->default_json, &dflt->value, err, sizeof(err)) != CH_OK)
+		return CH_E_INVALID;
+	dflt->set = true;
+	return CH_OK;
+}
+
+/* A deep copy of @p src; *out is NULL for JSON null. */
+static int sdk_copy(json_object *src, json_object **out)
+{
+	*out = NULL;
+	if (src == NULL)
+		return CH_OK;
+	return json_object_deep_copy(src, out, NULL) == 0 ? CH_OK : CH_E_NOMEM;
+}
+
+/* Stores a deep copy of @p src (NULL: JSON null) under @p key. */
+static int sdk_put_copy(json_object *obj, const char *key, json_object *src)
+{
+	json_object *copy = NULL;
+
+	if (sdk_copy(src, &copy) != CH_OK)
+		return CH_E_NOMEM;
+	if (copy == NULL)
+		return json_object_object_add(obj, key, NULL) == 0 ? CH_OK : CH_E_NOMEM;
+	return ch_sdk_priv_put(obj, key, copy);
+}
+
+/* A new array of the NULL-terminated @p options, or NULL. */
+static json_object *sdk_string_array(const char *const *options)
+{
+	json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; arr != NULL && options[i] != NULL; i++) {
+		if (ch_sdk_priv_append(arr, json_object_new_string(options[i])) != CH_OK) {
+			json_object_put(arr);
+			arr = NULL;
+		}
+	}
+	return arr;
+}
+
+/* The schema a widget implies: {"type": ...} plus what the widget needs. */
+static json_object *sdk_widget_schema(const ch_field *field)
+{
+	json_object *prop = json_object_new_object();
+	const char *type = "string";
+	int rc;
+
+	if (prop == NULL)
+		return NULL;
+	if (field->widget == CH_WIDGET_NUMBER)
+		type = "integer";
+	else if (field->widget == CH_WIDGET_CHECKBOX)
+		type = "boolean";
+	rc = ch_sdk_priv_put_str(prop, "type", type);
+	if (rc == CH_OK && field->widget == CH_WIDGET_SELECT)
+		rc = ch_sdk_priv_put(prop, "enum", sdk_string_array(field->options));
+	if (rc != CH_OK) {
+		json_object_put(prop);
+		prop = NULL;
+	}
+	return prop;
+}
+
+/* Parses the field's own schema text; it must be an object. */
+static int sdk_given_schema(const ch_field *field, json_object **out)
+{
+	char err[128];
+	int rc;
+
+	rc = ch_sdk_priv_parse(field->schema, out, err, sizeof(err));
+	if (rc == CH_OK && !json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		rc = CH_E_INVALID;
+	}
+	return rc;
+}
+
+/* Adds @p str under @p key unless the schema says something already. */
+static int sdk_put_str_absent(json_object *obj, const char *key, const char *str)
+{
+	if (str == NULL || json_object_object_get_ex(obj, key, NULL))
+		return CH_OK;
+	return ch_sdk_priv_put_str(obj, key, str);
+}
+
+/* A secret stays a secret whatever schema text came with it: the host
+ * encrypts a field because its schema says writeOnly/format password. */
+static int sdk_mark_secret(json_object *prop)
+{
+	int rc = ch_sdk_priv_put(prop, "writeOnly", json_object_new_boolean(1));
+
+	if (rc == CH_OK)
+		rc = sdk_put_str_absent(prop, "format", "password");
+	return rc;
+}
+
+/* Builds the schema property of a field: its own or the widget's, with
+ * title, description, default, and the secret marks of a password. */
+static int sdk_field_property(const ch_field *field, const sdk_default *dflt,
+			      json_object **out)
+{
+	json_object *prop = NULL;
+	int rc = CH_E_NOMEM;
+
+	if (field->schema != NULL) {
+		rc = sdk_given_schema(field, &prop);
+		if (rc != CH_OK)
+			goto out;
+	} else {
+		prop = sdk_widget_schema(field);
+		if (prop == NULL)
+			goto out;
+	}
+	rc = sdk_put_str_absent(prop, "title", field->label);
+	if (rc == CH_OK)
+		rc = sdk_put_str_absent(prop, "description", field->help);
+	if (rc == CH_OK && dflt->set && !json_object_object_get_ex(prop, "default", NULL))
+		rc = sdk_put_copy(prop, "default", dflt->value);
+	if (rc == CH_OK && field->widget == CH_WIDGET_PASSWORD)
+		rc = sdk_mark_secret(prop);
+	if (rc != CH_OK)
+		goto out;
+	*out = prop;
+	prop = NULL; /* the caller owns it now */
+out:
+	json_object_put(prop);
+	return rc;
+}
+
+/* Builds the form entry {key, type, label, help?, placeholder?, options?}. */
+static json_object *sdk_field_entry(const ch_field *field)
+{
+	json_object *entry = json_object_new_object();
+	int rc;
+
+	if (entry == NULL)
+		return NULL;
+	rc = ch_sdk_priv_put_str(entry, "key", field->key);
+	if (rc == CH_OK)
+		rc = ch_sdk_priv_put_str(entry, "type", sdk_widget_names[field->widget]);
+	if (rc == CH_OK)
+		rc = ch_sdk_priv_put_str(entry, "label", field->label);
+	if (rc == CH_OK && field->help != NULL)
+		rc = ch_sdk_priv_put_str(entry, "help", field->help);
+	if (rc == CH_OK && field->placeholder != NULL)
+		rc = ch_sdk_priv_put_str(entry, "placeholder", field->placeholder);
+	if (rc == CH_OK && field->options != NULL)
+		rc = ch_sdk_priv_put(entry, "options", sdk_string_array(field->options));
+	if (rc != CH_OK) {
+		json_object_put(entry);
+		entry = NULL;
+	}
+	return entry;
+}
+
+int ch_sdk_step_field(json_object *step, const ch_field *field)
+{
+	sdk_step_parts parts;
+	sdk_default dflt = {false, NULL};
+	json_object *prop = NULL;
+	int rc;
+
+	rc = sdk_step_parts_get(step, &parts);
+	if (rc == CH_OK)
+		rc = sdk_field_check(field, &parts);
+	if (rc == CH_OK)
+		rc = sdk_field_default(field, &dflt);
+	if (rc == CH_OK)
+		rc = sdk_field_property(field, &dflt, &prop);
+	if (rc != CH_OK)
+		goto out;
+	/* Everything that can be wrong with the field has been checked: from
+	 * here on only memory can run out. */
+	rc = ch_sdk_priv_append(parts.form, sdk_field_entry(field));
+	if (rc == CH_OK)
+		rc = ch_sdk_priv_put(parts.properties, field->key, prop);
+	prop = NULL; /* the schema owns it now (or it was released) */
+	if (rc == CH_OK && field->required)
+		rc = ch_sdk_priv_append(parts.required, json_object_new_string(field->key));
+	if (rc == CH_OK && dflt.set)
+		rc = sdk_put_copy(parts.model, field->key, dflt.value);
+out:
+	json_object_put(prop);
+	json_object_put(dflt.value);
+	return rc;
+}
+
+void ch_sdk_step_flags(json_object *step, bool has_next, bool can_finish)
+{
+	if (!json_object_is_type(step, json_type_object))
+		return;
+	/* Only memory can fail here; the step keeps its old flags then. */
+	(void)ch_sdk_priv_put(step, "hasNext", json_object_new_boolean(has_next));
+	(void)ch_sdk_priv_put(step, "canFinish", json_object_new_boolean(can_finish));
+}
+
+void ch_sdk_step_fill(json_object *step, json_object *answers)
+{
+	json_object *model = sdk_get(step, "model", json_type_object);
+	json_object *form = sdk_get(step, "form", json_type_array);
+	json_object *answer;
+	const char *key;
+	size_t i, n;
+
+	if (model == NULL || form == NULL || !json_object_is_type(answers, json_type_object))
+		return;
+	n = json_object_array_length(form);
+	for (i = 0; i < n; i++) {
+		key = json_object_get_string(
+			sdk_get(json_object_array_get_idx(form, i), "key", json_type_string));
+		if (key == NULL || !json_object_object_get_ex(answers, key, &answer))
+			continue;
+		/* Out of memory leaves this answer out of the model. */
+		(void)sdk_put_copy(model, key, answer);
+	}
+}
+
+/* --- test results ---------------------------------------------------- */
+
+json_object *ch_sdk_test_result(bool valid, const char *failure_type, const char *message)
+{
+	json_object *res = json_object_new_object();
+
+	if (res == NULL)
+		return NULL;
+	if (ch_sdk_priv_put(res, "valid", json_object_new_boolean(valid)) != CH_OK ||
+	    ch_sdk_priv_put_str(res, "message", message != NULL ? message : "") != CH_OK ||
+	    ch_sdk_priv_put_str(res, "failure_type", failure_type) != CH_OK ||
+	    ch_sdk_priv_put(res, "errors", json_object_new_array()) != CH_OK) {
+		json_object_put(res);
+		res = NULL;
+	}
+	return res;
+}
+
+void ch_sdk_test_error(json_object *result, const char *pointer, const char *message)
+{
+	json_object *errors = sdk_get(result, "errors", json_type_array);
+	json_object *err;
+
+	if (errors == NULL)
+		return;
+	err = json_object_new_object();
+	if (err == NULL)
+		return;
+	if (ch_sdk_priv_put_str(err, "pointer", pointer != NULL ? pointer : "") != CH_OK ||
+	    ch_sdk_priv_put_str(err, "message", message != NULL ? message : "") != CH_OK) {
+		json_object_put(err);
+		return;
+	}
+	(void)ch_sdk_priv_append(errors, err); /* releases err on failure */
+}

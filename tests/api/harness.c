@@ -1,0 +1,197 @@
+#include "harness.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Reads one line from @p fd (unbuffered, so nothing after it is lost). */
+static int read_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		ssize_t r = read(fd, buf + n, 1);
+
+		if (r <= 0)
+			return -1;
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static void spawn_host(th_host *h, const char *plugins_dir, const char *const *extra, int out_fd)
+{
+	const char *argv[32] = {CH_TEST_CONNHUB, "serve", "--listen", "127.0.0.1:0",
+				"--plugins-dir", plugins_dir, "--data-dir", h->data_dir,
+				"--log-level", "debug"};
+	posix_spawn_file_actions_t fa;
+	size_t n = 10;
+	int rc;
+
+	for (; extra && *extra && n < 31; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, h->log_path,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	rc = posix_spawn(&h->pid, CH_TEST_CONNHUB, &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	ck_assert_msg(rc == 0, "posix_spawn %s: %s", CH_TEST_CONNHUB, strerror(rc));
+}
+
+void th_start(th_host *h, const char *plugins_dir, const char *const *extra)
+{
+	const char *prefix = "connhub listening on ";
+	char line[200];
+	int fds[2];
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->data_dir, sizeof(h->data_dir), "/tmp/connhub-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(h->data_dir));
+	snprintf(h->log_path, sizeof(h->log_path), "%s.log", h->data_dir);
+	ck_assert_int_eq(pipe(fds), 0);
+	spawn_host(h, plugins_dir, extra, fds[1]);
+	close(fds[1]);
+	if (read_line(fds[0], line, sizeof(line)) != 0 || strncmp(line, prefix, strlen(prefix)) != 0) {
+		th_dump_log(h);
+		ck_abort_msg("the host did not print its URL (got \"%s\")", line);
+	}
+	close(fds[0]);
+	snprintf(h->url, sizeof(h->url), "%s", line + strlen(prefix));
+}
+
+int th_stop(th_host *h)
+{
+	char cmd[600];
+	int status = 0;
+
+	if (h->pid <= 0)
+		return -1;
+	kill(h->pid, SIGTERM);
+	waitpid(h->pid, &status, 0);
+	h->pid = 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", h->data_dir, h->log_path);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", h->data_dir);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void th_dump_log(const th_host *h)
+{
+	char buf[4096];
+	FILE *f = fopen(h->log_path, "r");
+	size_t n;
+
+	if (!f)
+		return;
+	fprintf(stderr, "--- host log %s ---\n", h->log_path);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(f);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *cls)
+{
+	th_resp *r = cls;
+	size_t n = size * nmemb;
+	char *p = realloc(r->body, r->body_len + n + 1);
+
+	if (!p)
+		return 0;
+	memcpy(p + r->body_len, data, n);
+	r->body = p;
+	r->body_len += n;
+	r->body[r->body_len] = '\0';
+	return n;
+}
+
+static void copy_header(const char *line, size_t n, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name);
+
+	if (n <= nl + 1 || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return;
+	line += nl + 1;
+	n -= nl + 1;
+	while (n && (*line == ' '))
+		line++, n--;
+	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n'))
+		n--;
+	snprintf(out, outlen, "%.*s", (int)n, line);
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *cls)
+{
+	th_resp *r = cls;
+	size_t n = size * nmemb;
+
+	copy_header(line, n, "Content-Type", r->content_type, sizeof(r->content_type));
+	copy_header(line, n, "Allow", r->allow, sizeof(r->allow));
+	return n;
+}
+
+int th_request(const th_host *h, const char *method, const char *path, const char *body,
+	       const char *const *headers, th_resp *out)
+{
+	struct curl_slist *hl = NULL;
+	char url[1024];
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(url, sizeof(url), "%s%s", h->url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		hl = curl_slist_append(hl, "Content-Type: application/json");
+	}
+	for (; headers && *headers; headers++)
+		hl = curl_slist_append(hl, *headers);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	if (out->body)
+		out->json = json_tokener_parse(out->body);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+void th_resp_free(th_resp *r)
+{
+	free(r->body);
+	json_object_put(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *th_str(json_object *obj, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}

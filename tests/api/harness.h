@@ -1,0 +1,56 @@
+/*
+ * API test harness: starts a real connhub host on a free loopback port with
+ * a temporary data directory and talks HTTP to it with libcurl.
+ */
+#ifndef CH_TEST_HARNESS_H
+#define CH_TEST_HARNESS_H
+
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+typedef struct th_host {
+	pid_t pid;
+	char url[256];
+	char data_dir[256];
+	char log_path[300];
+} th_host;
+
+typedef struct th_resp {
+	long status;
+	char *body;
+	size_t body_len;
+	json_object *json; /* the body parsed, NULL when it is not JSON */
+	char content_type[128];
+	char allow[128];
+} th_resp;
+
+/**
+ * Starts `connhub serve --listen 127.0.0.1:0 --plugins-dir DIR` with a new
+ * temporary data directory and waits for the URL it prints. @p extra is a
+ * NULL-terminated list of more arguments, or NULL. Aborts the test on
+ * failure.
+ */
+void th_start(th_host *h, const char *plugins_dir, const char *const *extra);
+
+/** Sends SIGTERM and returns the exit status (-1 when killed by a signal).
+ *  Removes the data directory. */
+int th_stop(th_host *h);
+
+/**
+ * One request. @p body may be NULL; @p headers is a NULL-terminated list
+ * of "Name: value" lines or NULL. Returns 0 or -1 on a transport error.
+ */
+int th_request(const th_host *h, const char *method, const char *path, const char *body,
+	       const char *const *headers, th_resp *out);
+
+/** Frees a response. */
+void th_resp_free(th_resp *r);
+
+/** The string at JSON pointer-ish path "a.b" of r->json, or NULL. */
+const char *th_str(json_object *obj, const char *key);
+
+/** Prints the host's log (for a failing test). */
+void th_dump_log(const th_host *h);
+
+#endif /* CH_TEST_HARNESS_H */

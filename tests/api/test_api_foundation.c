@@ -1,0 +1,473 @@
+/*
+ * API tests of the foundation: plugin discovery over HTTP, the marketplace
+ * of types, and the server's error documents. A real host runs on a free
+ * loopback port with the fixture plugins.
+ */
+#include <check.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static th_host host;
+
+static void start_fixture_host(void)
+{
+	static const char *const extra[] = {"--max-body", "4096", NULL};
+
+	th_start(&host, CH_TEST_FIXTURES, extra);
+}
+
+static void stop_host(void)
+{
+	th_stop(&host);
+}
+
+/* GET @p path, expecting @p status and a JSON body. */
+static void get_json(const char *path, long status, th_resp *r)
+{
+	ck_assert_int_eq(th_request(&host, "GET", path, NULL, NULL, r), 0);
+	ck_assert_msg(r->status == status, "GET %s: %ld, expected %ld: %s", path, r->status, status,
+		      r->body ? r->body : "");
+	ck_assert_msg(r->json != NULL, "GET %s: body is not JSON: %s", path, r->body);
+}
+
+/* Asserts @p r is an RFC 9457 problem document with @p status. */
+static void assert_problem(const th_resp *r, long status)
+{
+	ck_assert_int_eq(r->status, status);
+	ck_assert_str_eq(r->content_type, "application/problem+json");
+	ck_assert_ptr_nonnull(r->json);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(r->json, "status")), status);
+	ck_assert_ptr_nonnull(th_str(r->json, "type"));
+	ck_assert_ptr_nonnull(th_str(r->json, "title"));
+	ck_assert_ptr_nonnull(th_str(r->json, "detail"));
+}
+
+static json_object *data_at(const th_resp *r, size_t i)
+{
+	return json_object_array_get_idx(json_object_object_get(r->json, "data"), i);
+}
+
+static size_t data_len(const th_resp *r)
+{
+	return json_object_array_length(json_object_object_get(r->json, "data"));
+}
+
+static int64_t meta(const th_resp *r, const char *key)
+{
+	return json_object_get_int64(
+		json_object_object_get(json_object_object_get(r->json, "meta"), key));
+}
+
+/* --- health and plugins -------------------------------------------------- */
+
+START_TEST(healthz_answers)
+{
+	th_resp r;
+
+	get_json("/healthz", 200, &r);
+	ck_assert_str_eq(th_str(r.json, "status"), "ok");
+	ck_assert_str_eq(r.content_type, "application/json");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&host, "HEAD", "/healthz", NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	th_resp_free(&r);
+}
+END_TEST
+
+/* The entry of file @p name in GET /api/v1/plugins. */
+static json_object *plugin_entry(const th_resp *r, const char *name)
+{
+	for (size_t i = 0; i < data_len(r); i++) {
+		const char *path = th_str(data_at(r, i), "path");
+		const char *slash = strrchr(path, '/');
+
+		if (strcmp(slash ? slash + 1 : path, name) == 0)
+			return data_at(r, i);
+	}
+	ck_abort_msg("no plugin entry for %s", name);
+	return NULL;
+}
+
+static void assert_rejected(const th_resp *r, const char *file, const char *reason)
+{
+	json_object *e = plugin_entry(r, file);
+
+	ck_assert_str_eq(th_str(e, "status"), "rejected");
+	ck_assert_msg(strstr(th_str(e, "reason"), reason) != NULL, "%s: reason \"%s\" lacks \"%s\"",
+		      file, th_str(e, "reason"), reason);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(e, "types")), 0);
+}
+
+START_TEST(plugins_lists_every_file_with_reason)
+{
+	th_resp r;
+	json_object *good, *types;
+
+	get_json("/api/v1/plugins", 200, &r);
+	ck_assert_int_eq(data_len(&r), 9);
+	ck_assert_int_eq(meta(&r, "loaded"), 2);
+	ck_assert_int_eq(meta(&r, "rejected"), 7);
+	good = plugin_entry(&r, "good.so");
+	ck_assert_str_eq(th_str(good, "status"), "loaded");
+	ck_assert_ptr_null(th_str(good, "reason"));
+	types = json_object_object_get(good, "types");
+	ck_assert_int_eq(json_object_array_length(types), 2);
+	ck_assert_str_eq(th_str(json_object_array_get_idx(types, 0), "id"), "fixture-a");
+	ck_assert_str_eq(th_str(json_object_array_get_idx(types, 1), "version"), "2.1.0");
+	ck_assert_str_eq(th_str(json_object_object_get(good, "plugin"), "abi"), "1.0");
+	ck_assert_str_eq(th_str(plugin_entry(&r, "good_v2.so"), "status"), "loaded");
+	assert_rejected(&r, "abi2.so",
+			"ABI mismatch: plugin built for ABI 2.0, this host supports ABI 1");
+	assert_rejected(&r, "small_struct.so",
+			"ABI mismatch: descriptor struct_size is 8 bytes, ABI 1.0 needs at least");
+	assert_rejected(&r, "no_entry.so", "missing entry symbol connhub_plugin_entry");
+	assert_rejected(&r, "bad_schema.so",
+			"bad metadata: types[0].config_schema is not a valid JSON Schema: "
+			"/properties/port/type");
+	assert_rejected(&r, "bad_version.so",
+			"bad metadata: types[0].version \"1.0\" is not a semantic version");
+	assert_rejected(&r, "x.so", "not a shared object (no ELF header)");
+	assert_rejected(&r, "zz_duplicate.so", "duplicate type fixture-a 1.0.0: already provided by ");
+	ck_assert_ptr_nonnull(strstr(th_str(plugin_entry(&r, "zz_duplicate.so"), "reason"), "/good.so"));
+	th_resp_free(&r);
+}
+END_TEST
+
+/* --- the marketplace of types ---------------------------------------------- */
+
+START_TEST(types_list_shows_newest_of_each)
+{
+	th_resp r;
+	json_object *a, *versions;
+
+	get_json("/api/v1/connectors/types", 200, &r);
+	ck_assert_int_eq(data_len(&r), 2);
+	ck_assert_int_eq(meta(&r, "total"), 2);
+	ck_assert_int_eq(meta(&r, "page"), 1);
+	ck_assert_int_eq(meta(&r, "per_page"), 25);
+	a = data_at(&r, 0);
+	ck_assert_str_eq(th_str(a, "id"), "fixture-a");
+	ck_assert_str_eq(th_str(a, "version"), "1.1.0");
+	versions = json_object_object_get(a, "versions");
+	ck_assert_int_eq(json_object_array_length(versions), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(versions, 0)), "1.1.0");
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(versions, 1)), "1.0.0");
+	ck_assert(!json_object_object_get_ex(a, "config_schema", NULL));
+	ck_assert_str_eq(th_str(data_at(&r, 1), "id"), "fixture-b");
+	ck_assert_str_eq(th_str(data_at(&r, 1), "license"), "licensed");
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(types_list_pages_and_sorts)
+{
+	th_resp r;
+
+	get_json("/api/v1/connectors/types?per_page=1&page=2", 200, &r);
+	ck_assert_int_eq(data_len(&r), 1);
+	ck_assert_str_eq(th_str(data_at(&r, 0), "id"), "fixture-b");
+	ck_assert_int_eq(meta(&r, "page"), 2);
+	ck_assert_int_eq(meta(&r, "per_page"), 1);
+	ck_assert_int_eq(meta(&r, "total"), 2);
+	th_resp_free(&r);
+	get_json("/api/v1/connectors/types?page=3&per_page=1", 200, &r);
+	ck_assert_int_eq(data_len(&r), 0);
+	ck_assert_int_eq(meta(&r, "total"), 2);
+	th_resp_free(&r);
+	get_json("/api/v1/connectors/types?sort=-id", 200, &r);
+	ck_assert_str_eq(th_str(data_at(&r, 0), "id"), "fixture-b");
+	th_resp_free(&r);
+	get_json("/api/v1/connectors/types?sort=-name", 200, &r);
+	ck_assert_str_eq(th_str(data_at(&r, 0), "name"), "Fixture B");
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(types_list_filters)
+{
+	th_resp r;
+
+	get_json("/api/v1/connectors/types?filter[category]=storage", 200, &r);
+	ck_assert_int_eq(data_len(&r), 1);
+	ck_assert_str_eq(th_str(data_at(&r, 0), "id"), "fixture-b");
+	th_resp_free(&r);
+	/* The newest fixture-a implements test but not refresh. */
+	get_json("/api/v1/connectors/types?filter[capability]=test", 200, &r);
+	ck_assert_int_eq(data_len(&r), 1);
+	ck_assert_str_eq(th_str(data_at(&r, 0), "id"), "fixture-a");
+	th_resp_free(&r);
+	get_json("/api/v1/connectors/types?filter[capability]=refresh", 200, &r);
+	ck_assert_int_eq(data_len(&r), 0);
+	ck_assert_int_eq(meta(&r, "total"), 0);
+	th_resp_free(&r);
+	get_json("/api/v1/connectors/types?filter[license]=licensed&filter[category]=storage", 200,
+		 &r);
+	ck_assert_int_eq(data_len(&r), 1);
+	th_resp_free(&r);
+}
+END_TEST
+
+/* A bad list parameter answers 400 naming the parameter. */
+static void assert_bad_param(const char *query, const char *param)
+{
+	char path[256];
+	th_resp r;
+	json_object *e;
+
+	snprintf(path, sizeof(path), "/api/v1/connectors/types?%s", query);
+	ck_assert_int_eq(th_request(&host, "GET", path, NULL, NULL, &r), 0);
+	assert_problem(&r, 400);
+	e = json_object_array_get_idx(json_object_object_get(r.json, "errors"), 0);
+	ck_assert_msg(e && strcmp(th_str(e, "parameter"), param) == 0, "%s: %s", query, r.body);
+	th_resp_free(&r);
+}
+
+START_TEST(types_list_rejects_bad_parameters)
+{
+	assert_bad_param("per_page=0", "per_page");
+	assert_bad_param("per_page=101", "per_page");
+	assert_bad_param("per_page=ten", "per_page");
+	assert_bad_param("page=0", "page");
+	assert_bad_param("page=-1", "page");
+	assert_bad_param("sort=colour", "sort");
+	assert_bad_param("filter[colour]=red", "filter[colour]");
+}
+END_TEST
+
+START_TEST(type_get_by_id_and_version)
+{
+	th_resp r;
+	json_object *caps, *schema;
+
+	get_json("/api/v1/connectors/types/fixture-a", 200, &r);
+	ck_assert_str_eq(th_str(r.json, "version"), "1.1.0");
+	ck_assert(json_object_object_get_ex(r.json, "config_schema", &schema));
+	ck_assert_str_eq(th_str(schema, "type"), "object");
+	th_resp_free(&r);
+	get_json("/api/v1/connectors/types/fixture-a?version=1.0.0", 200, &r);
+	ck_assert_str_eq(th_str(r.json, "version"), "1.0.0");
+	ck_assert_str_eq(th_str(r.json, "websiteURL"), "https://example.org/a");
+	caps = json_object_object_get(r.json, "capabilities");
+	ck_assert_int_eq(json_object_array_length(caps), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(caps, 0)), "test");
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(caps, 1)), "refresh");
+	ck_assert_ptr_null(th_str(r.json, "imageURL"));
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(type_get_unknown_is_404_problem)
+{
+	th_resp r;
+
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/connectors/types/nope", NULL, NULL, &r), 0);
+	assert_problem(&r, 404);
+	ck_assert_str_eq(th_str(r.json, "instance"), "/api/v1/connectors/types/nope");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/connectors/types/fixture-a?version=9.9.9",
+				    NULL, NULL, &r), 0);
+	assert_problem(&r, 404);
+	ck_assert_ptr_nonnull(strstr(th_str(r.json, "detail"), "has no version 9.9.9"));
+	th_resp_free(&r);
+	/* A rejected plugin's type is not in the marketplace. */
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/connectors/types/bad-schema", NULL, NULL,
+				    &r), 0);
+	assert_problem(&r, 404);
+	th_resp_free(&r);
+}
+END_TEST
+
+/* --- the server's error documents -------------------------------------------- */
+
+START_TEST(unknown_path_is_404)
+{
+	th_resp r;
+
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/nothing/here", NULL, NULL, &r), 0);
+	assert_problem(&r, 404);
+	ck_assert_str_eq(th_str(r.json, "type"), "urn:connhub:problem:not-found");
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(wrong_method_is_405_with_allow)
+{
+	th_resp r;
+
+	ck_assert_int_eq(th_request(&host, "DELETE", "/api/v1/plugins", NULL, NULL, &r), 0);
+	assert_problem(&r, 405);
+	ck_assert_str_eq(r.allow, "GET, HEAD");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/plugins/rescan", NULL, NULL, &r), 0);
+	assert_problem(&r, 405);
+	ck_assert_str_eq(r.allow, "POST");
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(oversized_body_is_413)
+{
+	char *big = malloc(8192 + 1);
+	th_resp r;
+
+	memset(big, ' ', 8192);
+	big[0] = '{';
+	big[8191] = '}';
+	big[8192] = '\0';
+	ck_assert_int_eq(th_request(&host, "POST", "/api/v1/plugins/rescan", big, NULL, &r), 0);
+	assert_problem(&r, 413);
+	th_resp_free(&r);
+	free(big);
+	/* The host is still there. */
+	get_json("/healthz", 200, &r);
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(malformed_body_is_400)
+{
+	th_resp r;
+	json_object *e;
+
+	ck_assert_int_eq(th_request(&host, "POST", "/api/v1/plugins/rescan", "{\"a\": ", NULL, &r), 0);
+	assert_problem(&r, 400);
+	e = json_object_array_get_idx(json_object_object_get(r.json, "errors"), 0);
+	ck_assert_str_eq(th_str(e, "pointer"), "");
+	ck_assert_ptr_nonnull(strstr(th_str(e, "message"), "offset"));
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&host, "POST", "/api/v1/plugins/rescan", "[1,2]", NULL, &r), 0);
+	assert_problem(&r, 400);
+	ck_assert_ptr_nonnull(strstr(th_str(r.json, "detail"), "must be a JSON object"));
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&host, "POST", "/api/v1/plugins/rescan", "{} x", NULL, &r), 0);
+	assert_problem(&r, 400);
+	th_resp_free(&r);
+}
+END_TEST
+
+/* --- rescan and shutdown, each with a host of its own ----------------------- */
+
+static void copy_file(const char *from, const char *to)
+{
+	char cmd[1200];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(rescan_picks_up_new_files)
+{
+	char dir[] = "/tmp/connhub-plugins-XXXXXX", to[256], cmd[300];
+	th_host h;
+	th_resp r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(to, sizeof(to), "%s/good.so", dir);
+	copy_file(CH_TEST_FIXTURES "/good.so", to);
+	th_start(&h, dir, NULL);
+	ck_assert_int_eq(th_request(&h, "GET", "/api/v1/connectors/types/fixture-a", NULL, NULL, &r), 0);
+	ck_assert_str_eq(th_str(r.json, "version"), "1.0.0");
+	th_resp_free(&r);
+	snprintf(to, sizeof(to), "%s/good_v2.so", dir);
+	copy_file(CH_TEST_FIXTURES "/good_v2.so", to);
+	ck_assert_int_eq(th_request(&h, "POST", "/api/v1/plugins/rescan", NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(meta(&r, "loaded"), 2);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&h, "GET", "/api/v1/connectors/types/fixture-a", NULL, NULL, &r), 0);
+	ck_assert_str_eq(th_str(r.json, "version"), "1.1.0");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&h), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(missing_plugins_dir_still_serves)
+{
+	th_host h;
+	th_resp r;
+
+	th_start(&h, "/nonexistent/connhub/plugins", NULL);
+	ck_assert_int_eq(th_request(&h, "GET", "/api/v1/connectors/types", NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(meta(&r, "total"), 0);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&h), 0);
+}
+END_TEST
+
+START_TEST(sigterm_stops_cleanly)
+{
+	th_host h;
+	th_resp r;
+
+	th_start(&h, CH_TEST_FIXTURES, NULL);
+	ck_assert_int_eq(th_request(&h, "GET", "/healthz", NULL, NULL, &r), 0);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&h), 0);
+}
+END_TEST
+
+START_TEST(bad_options_are_refused)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "%s serve --threads many 2>/dev/null", CH_TEST_CONNHUB);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+	snprintf(cmd, sizeof(cmd), "%s serve --no-such-option 1 2>/dev/null", CH_TEST_CONNHUB);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+	snprintf(cmd, sizeof(cmd), "%s serve --help | grep -q -- --plugins-dir", CH_TEST_CONNHUB);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("api_foundation");
+	TCase *shared = tcase_create("shared_host");
+	TCase *own = tcase_create("own_host");
+
+	tcase_add_unchecked_fixture(shared, start_fixture_host, stop_host);
+	tcase_set_timeout(shared, 60);
+	tcase_add_test(shared, healthz_answers);
+	tcase_add_test(shared, plugins_lists_every_file_with_reason);
+	tcase_add_test(shared, types_list_shows_newest_of_each);
+	tcase_add_test(shared, types_list_pages_and_sorts);
+	tcase_add_test(shared, types_list_filters);
+	tcase_add_test(shared, types_list_rejects_bad_parameters);
+	tcase_add_test(shared, type_get_by_id_and_version);
+	tcase_add_test(shared, type_get_unknown_is_404_problem);
+	tcase_add_test(shared, unknown_path_is_404);
+	tcase_add_test(shared, wrong_method_is_405_with_allow);
+	tcase_add_test(shared, oversized_body_is_413);
+	tcase_add_test(shared, malformed_body_is_400);
+	suite_add_tcase(s, shared);
+	tcase_set_timeout(own, 60);
+	tcase_add_test(own, rescan_picks_up_new_files);
+	tcase_add_test(own, missing_plugins_dir_still_serves);
+	tcase_add_test(own, sigterm_stops_cleanly);
+	tcase_add_test(own, bad_options_are_refused);
+	suite_add_tcase(s, own);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

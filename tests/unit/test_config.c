@@ -1,0 +1,123 @@
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+static int load(ch_config *cfg, char **argv, int argc, char *err)
+{
+	ch_config_defaults(cfg);
+	return ch_config_load(cfg, argc, argv, err, 256);
+}
+
+START_TEST(defaults)
+{
+	ch_config cfg;
+	char err[256];
+
+	unsetenv("CONNHUB_LISTEN");
+	ck_assert_int_eq(load(&cfg, NULL, 0, err), CH_OK);
+	ck_assert_str_eq(cfg.listen, "127.0.0.1:8080");
+	ck_assert_uint_eq(cfg.body_limit, 1024 * 1024);
+	ck_assert_int_eq(cfg.log_level, CH_LOG_INFO);
+}
+END_TEST
+
+START_TEST(arguments_both_forms)
+{
+	char *argv[] = {"--listen", "127.0.0.1:9", "--threads=7", "--log-level", "debug",
+			"--max-body", "10"};
+	ch_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(load(&cfg, argv, 7, err), CH_OK);
+	ck_assert_str_eq(cfg.listen, "127.0.0.1:9");
+	ck_assert_uint_eq(cfg.threads, 7);
+	ck_assert_int_eq(cfg.log_level, CH_LOG_DEBUG);
+	ck_assert_uint_eq(cfg.body_limit, 10);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	char *unknown[] = {"--colour", "red"};
+	char *missing[] = {"--listen"};
+	char *notnum[] = {"--threads", "12x"};
+	char *level[] = {"--log-level", "loud"};
+	char *positional[] = {"serve"};
+	ch_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(load(&cfg, unknown, 2, err), CH_E_INVALID);
+	ck_assert_str_eq(err, "unknown option --colour (see --help)");
+	ck_assert_int_eq(load(&cfg, missing, 1, err), CH_E_INVALID);
+	ck_assert_str_eq(err, "--listen needs a value");
+	ck_assert_int_eq(load(&cfg, notnum, 2, err), CH_E_INVALID);
+	ck_assert_str_eq(err, "command line: threads must be a whole number from 0 to 256");
+	ck_assert_int_eq(load(&cfg, level, 2, err), CH_E_INVALID);
+	ck_assert_int_eq(load(&cfg, positional, 1, err), CH_E_INVALID);
+	ck_assert_str_eq(err, "unexpected argument \"serve\"");
+}
+END_TEST
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(file_env_args_precedence)
+{
+	char path[] = "/tmp/connhub-config-XXXXXX";
+	int fd = mkstemp(path);
+	char *argv[] = {"--config", path, "--threads", "5"};
+	ch_config cfg;
+	char err[256];
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	write_file(path, "{\"listen\": \"127.0.0.1:7000\", \"threads\": 3, \"max-body\": 99,"
+			 " \"plugins-dir\": \"/p\"}");
+	setenv("CONNHUB_MAX_BODY", "1234", 1);
+	ck_assert_int_eq(load(&cfg, argv, 4, err), CH_OK);
+	ck_assert_str_eq(cfg.listen, "127.0.0.1:7000"); /* from the file */
+	ck_assert_str_eq(cfg.plugins_dir, "/p");
+	ck_assert_uint_eq(cfg.body_limit, 1234); /* the environment beats the file */
+	ck_assert_uint_eq(cfg.threads, 5);       /* the command line beats both */
+	unsetenv("CONNHUB_MAX_BODY");
+	write_file(path, "{\"colour\": 1}");
+	ck_assert_int_eq(load(&cfg, argv, 4, err), CH_E_INVALID);
+	ck_assert_ptr_nonnull(strstr(err, "unknown setting \"colour\""));
+	write_file(path, "{\"threads\": \"x\"}");
+	ck_assert_int_eq(load(&cfg, argv, 4, err), CH_E_INVALID);
+	write_file(path, "not json");
+	ck_assert_int_eq(load(&cfg, argv, 4, err), CH_E_INVALID);
+	ck_assert_ptr_nonnull(strstr(err, "not a JSON object"));
+	unlink(path);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, arguments_both_forms);
+	tcase_add_test(tc, bad_arguments);
+	tcase_add_test(tc, file_env_args_precedence);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,210 @@
+/*
+ * The plugin module in-process: loading each fixture, the registry over the
+ * fixture directory, operation calls and the per-connector cache.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/cache.h"
+#include "plugin/loader.h"
+#include "plugin/registry.h"
+
+#define FIXTURE(name) CH_TEST_FIXTURES "/" name
+
+static void assert_rejects(const char *path, int code, const char *reason)
+{
+	ch_plugin *p = (ch_plugin *)1;
+	char *why = NULL;
+
+	ck_assert_int_eq(ch_plugin_load(&p, path, &why), code);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, reason), "%s: \"%s\" lacks \"%s\"", path, why, reason);
+	free(why);
+}
+
+START_TEST(each_rejection_has_its_reason)
+{
+	assert_rejects(FIXTURE("x.so"), CH_E_INVALID, "not a shared object (no ELF header)");
+	assert_rejects(FIXTURE("no_entry.so"), CH_E_INVALID, "missing entry symbol");
+	assert_rejects(FIXTURE("abi2.so"), CH_E_ABI, "plugin built for ABI 2.0");
+	assert_rejects(FIXTURE("small_struct.so"), CH_E_ABI, "struct_size is 8 bytes");
+	assert_rejects(FIXTURE("bad_schema.so"), CH_E_INVALID, "types[0].config_schema");
+	assert_rejects(FIXTURE("bad_version.so"), CH_E_INVALID, "types[0].version \"1.0\"");
+	assert_rejects(FIXTURE("missing.so"), CH_E_INVALID, "cannot read the file");
+	assert_rejects(CH_TEST_FIXTURES, CH_E_INVALID, "not a regular file");
+}
+END_TEST
+
+START_TEST(good_plugin_manifest)
+{
+	ch_plugin *p = NULL;
+	char *why = NULL;
+	const ch_type *a;
+	json_object *m, *caps;
+
+	ck_assert_int_eq(ch_plugin_load(&p, FIXTURE("good.so"), &why), CH_OK);
+	ck_assert_ptr_null(why);
+	ck_assert_uint_eq(ch_plugin_type_count(p), 2);
+	a = ch_plugin_type(p, 0);
+	ck_assert_str_eq(ch_type_id(a), "fixture-a");
+	ck_assert_ptr_eq(ch_type_plugin(a), p);
+	ck_assert(ch_type_has_op(a, CH_OP_TEST));
+	ck_assert(!ch_type_has_op(a, CH_OP_SETUP));
+	m = ch_type_manifest_copy(a, 0);
+	ck_assert(!json_object_object_get_ex(m, "config_schema", NULL));
+	caps = json_object_object_get(m, "capabilities");
+	ck_assert_int_eq(json_object_array_length(caps), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(m, "license")), "free");
+	json_object_put(m);
+	ck_assert_ptr_null(ch_plugin_type(p, 2));
+	ch_plugin_unload(p);
+}
+END_TEST
+
+START_TEST(calls_carry_output_and_errors)
+{
+	ch_plugin *p = NULL;
+	char *why = NULL, *out = NULL, *msg = NULL;
+	const ch_type *a, *b;
+
+	ck_assert_int_eq(ch_plugin_load(&p, FIXTURE("good.so"), &why), CH_OK);
+	a = ch_plugin_type(p, 0);
+	b = ch_plugin_type(p, 1);
+	ck_assert_int_eq(ch_plugin_call(a, CH_OP_TEST, "con_1", "{\"config\":{\"host\":\"h\"}}",
+					&out, &msg),
+			 CH_OK);
+	ck_assert_ptr_null(msg);
+	ck_assert_ptr_nonnull(strstr(out, "\"echo\":{\"host\":\"h\"}"));
+	free(out);
+	ck_assert_int_eq(ch_plugin_call(a, CH_OP_TEST, "con_1", "{\"config\":{\"fail\":\"boom\"}}",
+					&out, &msg),
+			 CH_E_CONFIG);
+	ck_assert_ptr_null(out);
+	ck_assert_str_eq(msg, "asked to fail: boom");
+	free(msg);
+	ck_assert_int_eq(ch_plugin_call(a, CH_OP_TEST, NULL, "not json", &out, &msg), CH_E_INVALID);
+	free(msg);
+	ck_assert_int_eq(ch_plugin_call(b, CH_OP_TEST, NULL, "{}", &out, &msg), CH_E_UNSUPPORTED);
+	ck_assert_str_eq(msg, "type fixture-b 2.1.0 does not implement test");
+	free(msg);
+	ch_plugin_unload(p);
+}
+END_TEST
+
+START_TEST(cache_is_per_connector)
+{
+	ch_plugin *p = NULL;
+	char *why = NULL, *out = NULL, *msg = NULL;
+	const ch_type *a;
+
+	ck_assert_int_eq(ch_plugin_load(&p, FIXTURE("good.so"), &why), CH_OK);
+	a = ch_plugin_type(p, 0);
+	ck_assert_int_eq(ch_plugin_call(a, CH_OP_REFRESH, "con_1", "{}", &out, &msg), CH_OK);
+	ck_assert_str_eq(out, "{}");
+	free(out);
+	ck_assert_int_eq(ch_plugin_call(a, CH_OP_REFRESH, "con_1", "{}", &out, &msg), CH_OK);
+	ck_assert_str_eq(out, "{\"cached\":\"yes\"}");
+	free(out);
+	ck_assert_int_eq(ch_plugin_call(a, CH_OP_REFRESH, "con_2", "{}", &out, &msg), CH_OK);
+	ck_assert_str_eq(out, "{}");
+	free(out);
+	ck_assert_int_eq(ch_cache_clear("con_1"), CH_OK);
+	ck_assert_int_eq(ch_plugin_call(a, CH_OP_REFRESH, "con_1", "{}", &out, &msg), CH_OK);
+	ck_assert_str_eq(out, "{}");
+	free(out);
+	ch_plugin_unload(p);
+	ch_cache_reset();
+}
+END_TEST
+
+START_TEST(cache_bounds_and_expiry)
+{
+	char *v = NULL, key[16];
+	char *big = malloc(CH_CACHE_MAX_VALUE + 2);
+
+	memset(big, 'x', CH_CACHE_MAX_VALUE + 1);
+	big[CH_CACHE_MAX_VALUE + 1] = '\0';
+	ck_assert_int_eq(ch_cache_put("c", "k", big, 0), CH_E_TOO_LARGE);
+	free(big);
+	ck_assert_int_eq(ch_cache_put("c", "gone", "v", -1), CH_OK); /* no expiry */
+	ck_assert_int_eq(ch_cache_get("c", "gone", &v), CH_OK);
+	free(v);
+	for (int i = 0; i < CH_CACHE_MAX_ENTRIES - 1; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ck_assert_int_eq(ch_cache_put("c", key, "v", 0), CH_OK);
+	}
+	ck_assert_int_eq(ch_cache_put("c", "one-more", "v", 0), CH_E_TOO_LARGE);
+	ck_assert_int_eq(ch_cache_put("c", "k1", "replaced", 0), CH_OK); /* an update fits */
+	ck_assert_int_eq(ch_cache_get("c", "k1", &v), CH_OK);
+	ck_assert_str_eq(v, "replaced");
+	free(v);
+	ck_assert_int_eq(ch_cache_get("c", "nope", &v), CH_E_NOTFOUND);
+	ck_assert_int_eq(ch_cache_get("other", "k1", &v), CH_E_NOTFOUND);
+	ch_cache_reset();
+}
+END_TEST
+
+START_TEST(registry_indexes_fixture_dir)
+{
+	ch_registry *r = NULL;
+	const ch_type *const *latest;
+	size_t loaded, rejected, n;
+	json_object *versions;
+
+	ck_assert_int_eq(ch_registry_scan(&r, CH_TEST_FIXTURES), CH_OK);
+	ch_registry_counts(r, &loaded, &rejected);
+	ck_assert_uint_eq(loaded, 2);
+	ck_assert_uint_eq(rejected, 7);
+	n = ch_registry_latest(r, &latest);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(ch_type_version(latest[0]), "1.1.0");
+	ck_assert_str_eq(ch_type_version(ch_registry_find(r, "fixture-a", "1.0.0")), "1.0.0");
+	ck_assert_ptr_null(ch_registry_find(r, "fixture-a", "3.0.0"));
+	ck_assert_ptr_null(ch_registry_find(r, "bad-schema", NULL));
+	versions = ch_registry_versions(r, "fixture-a");
+	ck_assert_int_eq(json_object_array_length(versions), 2);
+	json_object_put(versions);
+	ch_registry_unref(r);
+}
+END_TEST
+
+START_TEST(registry_slot_keeps_old_until_released)
+{
+	ch_registry_slot slot;
+	ch_registry *held;
+
+	ck_assert_int_eq(ch_registry_slot_init(&slot, CH_TEST_FIXTURES), CH_OK);
+	held = ch_registry_slot_get(&slot);
+	ck_assert_int_eq(ch_registry_slot_rescan(&slot), CH_OK);
+	/* The held registry is still whole after the swap. */
+	ck_assert_ptr_nonnull(ch_registry_find(held, "fixture-b", NULL));
+	ck_assert_ptr_ne(held, slot.current);
+	ch_registry_unref(held);
+	ch_registry_slot_destroy(&slot);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("plugins");
+	TCase *tc = tcase_create("plugins");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, each_rejection_has_its_reason);
+	tcase_add_test(tc, good_plugin_manifest);
+	tcase_add_test(tc, calls_carry_output_and_errors);
+	tcase_add_test(tc, cache_is_per_connector);
+	tcase_add_test(tc, cache_bounds_and_expiry);
+	tcase_add_test(tc, registry_indexes_fixture_dir);
+	tcase_add_test(tc, registry_slot_keeps_old_until_released);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
