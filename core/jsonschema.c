@@ -641,7 +641,8 @@ static int compile_index(sc_cc *cc, json_object *arr, size_t i, const sc_at *at,
 	return rc;
 }
 
-static int compile_member(sc_cc *cc, const char *key, json_object *v, const sc_at *at, sc_node **out)
+static int compile_member(sc_cc *cc, const char *key, json_object *v, const sc_at *at,
+                          sc_node **out)
 {
 	char *ptr = ptr_join(at->ptr, key);
 	int rc;
@@ -674,7 +675,8 @@ static unsigned type_bit(const char *name)
 }
 
 /* Adds the @p index-th of @p total type names to the node. */
-static int type_add(sc_cc *cc, sc_node *n, json_object *v, const char *ptr, size_t index, size_t total)
+static int type_add(sc_cc *cc, sc_node *n, json_object *v, const char *ptr, size_t index,
+                    size_t total)
 {
 	const char *name = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 	unsigned bit = name != NULL ? type_bit(name) : 0;

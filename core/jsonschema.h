@@ -91,9 +91,11 @@ typedef struct ch_schema ch_schema;
 int ch_schema_compile(ch_schema **out, json_object *doc, char *err, size_t errlen);
 
 /**
- * Parses @p text (strict JSON) and compiles it; like ch_schema_compile().
- * A parse error gives CH_E_INVALID and
- * "/: not valid JSON: <json-c's description> at offset N".
+ * Parses @p text and compiles it; like ch_schema_compile(). The text is
+ * parsed in json-c's strict mode with UTF-8 validation (json-c 0.16 still
+ * accepts single-quoted strings and NaN there); trailing data after the
+ * document is an error. A parse error gives CH_E_INVALID and
+ * "/: not valid JSON: <json_tokener_error_desc()> at offset N".
  */
 int ch_schema_compile_text(ch_schema **out, const char *text, char *err, size_t errlen);
 

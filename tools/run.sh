@@ -10,5 +10,5 @@ bash tools/setup-deps.sh
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCH_BUILD_TESTS=OFF >/dev/null
 cmake --build build/release -j"$(nproc)" >/dev/null
 exec build/release/core/connhub serve \
-  --plugins-dir build/release/plugins \
+  --plugins-dir "$PWD/build/release/plugins" \
   --data-dir "${CONNHUB_DATA_DIR:-connhub-data}" "$@"

@@ -299,13 +299,13 @@ static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *
 		flags |= MHD_USE_IPv6;
 	return MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch all */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(o->threads ? o->threads : 1),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->conn_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 }
 

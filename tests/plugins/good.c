@@ -17,8 +17,9 @@ static int a_test(ch_call *call, const char *in, char **out)
 		return rc;
 	fail = ch_sdk_str(ch_sdk_obj(input, "config"), "fail", NULL);
 	if (fail) {
-		json_object_put(input);
-		return ch_sdk_fail(call, CH_E_CONFIG, "asked to fail: %s", fail);
+		rc = ch_sdk_fail(call, CH_E_CONFIG, "asked to fail: %s", fail);
+		json_object_put(input); /* fail points into input */
+		return rc;
 	}
 	res = ch_sdk_test_result(true, NULL, "fixture-a is fine");
 	json_object_object_add(res, "echo", json_object_get(ch_sdk_obj(input, "config")));

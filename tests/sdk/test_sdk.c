@@ -12,6 +12,7 @@
 #include <connhub/sdk.h>
 
 #include "fake_host.h"
+#include "check_run.h"
 
 #define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -605,12 +606,5 @@ static Suite *sdk_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sdk_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ch_check_run(sdk_suite());
 }

@@ -18,6 +18,7 @@
 #include <connhub/plugin.h>
 
 #include "fake_host.h"
+#include "check_run.h"
 
 #ifndef CH_SQLITE_PLUGIN
 #error "CH_SQLITE_PLUGIN must name the built sqlite.so"
@@ -519,12 +520,5 @@ static Suite *sqlite_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sqlite_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ch_check_run(sqlite_suite());
 }

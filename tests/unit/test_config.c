@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "check_run.h"
 
 static int load(ch_config *cfg, char **argv, int argc, char *err)
 {
@@ -105,19 +106,13 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+		defaults,
+		arguments_both_forms,
+		bad_arguments,
+		file_env_args_precedence,
+		NULL,
+	};
 
-	tcase_add_test(tc, defaults);
-	tcase_add_test(tc, arguments_both_forms);
-	tcase_add_test(tc, bad_arguments);
-	tcase_add_test(tc, file_env_args_precedence);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ch_check_run(ch_check_suite("config", tests));
 }

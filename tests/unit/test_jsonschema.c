@@ -14,6 +14,7 @@
 #include <connhub/plugin.h>
 
 #include "jsonschema.h"
+#include "check_run.h"
 
 #define ERRLEN 512
 
@@ -91,7 +92,8 @@ static void check_error(int line, json_object *errors, size_t i, const char *ptr
 }
 
 /* Pairs of (pointer, message), NULL-terminated; none: must be valid. */
-#define EXPECT(schema, inst, ...) expect_errors(__LINE__, schema, inst, __VA_ARGS__, (const char *)NULL)
+#define EXPECT(schema, inst, ...) \
+	expect_errors(__LINE__, schema, inst, __VA_ARGS__, (const char *)NULL)
 #define EXPECT_VALID(schema, inst) expect_errors(__LINE__, schema, inst, (const char *)NULL)
 
 static void expect_errors(int line, const char *schema, const char *inst, ...)
@@ -471,7 +473,7 @@ START_TEST(multiple_of)
 	EXPECT_VALID("{\"multipleOf\":0.5}", "4");
 	EXPECT("{\"multipleOf\":0.1}", "0.35", "", "must be a multiple of 0.1");
 	EXPECT("{\"multipleOf\":0.1}", "1e-13", "", "must be a multiple of 0.1");
-	EXPECT_VALID("{\"multipleOf\":7}", "18446744073709551609"); /* 7 * 2635249153387078801 */
+	EXPECT_VALID("{\"multipleOf\":7}", "18446744073709551614"); /* 7 * 2635249153387078802 */
 	EXPECT("{\"multipleOf\":7}", "18446744073709551615", "", "must be a multiple of 7");
 	EXPECT_VALID("{\"multipleOf\":2}", "-9223372036854775808");
 }
@@ -711,7 +713,8 @@ START_TEST(if_then_else)
 {
 	const char *s = "{\"if\":{\"properties\":{\"kind\":{\"const\":\"tcp\"}},\"required\":[\"kind\"]},"
 	                "\"then\":{\"required\":[\"port\"]},"
-	                "\"else\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"]}}";
+	                "\"else\":{\"properties\":{\"path\":{\"type\":\"string\"}},"
+	                "\"required\":[\"path\"]}}";
 
 	EXPECT_VALID(s, "{\"kind\":\"tcp\",\"port\":1}");
 	EXPECT_VALID(s, "{\"kind\":\"unix\",\"path\":\"/s\"}");
@@ -978,7 +981,8 @@ START_TEST(compile_errors_refs)
 	EXPECT_COMPILE_ERROR("{\"$ref\":\"#\"}", "/$ref: circular reference \"#\"");
 	EXPECT_COMPILE_ERROR("{\"allOf\":[{\"$ref\":\"#\"}]}",
 	                     "/allOf/0/$ref: circular reference \"#\"");
-	EXPECT_COMPILE_ERROR("{\"$defs\":{\"a\":{\"anyOf\":[{\"type\":\"string\"},{\"$ref\":\"#/$defs/a\"}]}},"
+	EXPECT_COMPILE_ERROR("{\"$defs\":{\"a\":{\"anyOf\":[{\"type\":\"string\"},"
+	                     "{\"$ref\":\"#/$defs/a\"}]}},"
 	                     "\"$ref\":\"#/$defs/a\"}",
 	                     "/$defs/a/anyOf/1/$ref: circular reference \"#/$defs/a\"");
 	EXPECT_COMPILE_ERROR("{\"$defs\":{\"a\":{\"type\":\"strng\"}},\"$ref\":\"#/$defs/a\"}",
@@ -1020,7 +1024,7 @@ START_TEST(compile_text_errors)
 	EXPECT_COMPILE_ERROR("", "/: not valid JSON: unexpected end of data at offset 0");
 	EXPECT_COMPILE_ERROR("{\"a\":}", "/: not valid JSON: unexpected character at offset 5");
 	EXPECT_COMPILE_ERROR("{} x", "/: not valid JSON: unexpected character at offset 3");
-	EXPECT_COMPILE_ERROR("{'a':1}", "/: not valid JSON: unexpected character at offset 1");
+	EXPECT_COMPILE_ERROR("{\"a\":1,}", "/: not valid JSON: unexpected character at offset 7");
 	EXPECT_COMPILE_ERROR("{\"a\":\"\xff\"}", "/: not valid JSON: invalid utf-8 string at offset 6");
 	ch_schema_free(compile_ok(" {\"type\":\"null\"} \n"));
 	ch_schema_free(compile_ok("true"));
@@ -1213,11 +1217,5 @@ static Suite *jsonschema_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(jsonschema_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ch_check_run(jsonschema_suite());
 }

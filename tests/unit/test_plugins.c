@@ -10,6 +10,7 @@
 #include "plugin/cache.h"
 #include "plugin/loader.h"
 #include "plugin/registry.h"
+#include "check_run.h"
 
 #define FIXTURE(name) CH_TEST_FIXTURES "/" name
 
@@ -189,22 +190,16 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("plugins");
-	TCase *tc = tcase_create("plugins");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+		each_rejection_has_its_reason,
+		good_plugin_manifest,
+		calls_carry_output_and_errors,
+		cache_is_per_connector,
+		cache_bounds_and_expiry,
+		registry_indexes_fixture_dir,
+		registry_slot_keeps_old_until_released,
+		NULL,
+	};
 
-	tcase_add_test(tc, each_rejection_has_its_reason);
-	tcase_add_test(tc, good_plugin_manifest);
-	tcase_add_test(tc, calls_carry_output_and_errors);
-	tcase_add_test(tc, cache_is_per_connector);
-	tcase_add_test(tc, cache_bounds_and_expiry);
-	tcase_add_test(tc, registry_indexes_fixture_dir);
-	tcase_add_test(tc, registry_slot_keeps_old_until_released);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ch_check_run(ch_check_suite("plugins", tests));
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "http/router.h"
+#include "check_run.h"
 
 static void req_init(ch_http_req *req, const char *method, const char *path)
 {
@@ -120,18 +121,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("router");
-	TCase *tc = tcase_create("router");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+		literal_and_params,
+		mismatches,
+		dispatch_404_405,
+		NULL,
+	};
 
-	tcase_add_test(tc, literal_and_params);
-	tcase_add_test(tc, mismatches);
-	tcase_add_test(tc, dispatch_404_405);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ch_check_run(ch_check_suite("router", tests));
 }

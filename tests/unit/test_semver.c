@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "semver.h"
+#include "check_run.h"
 
 START_TEST(valid_versions)
 {
@@ -46,18 +47,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("semver");
-	TCase *tc = tcase_create("semver");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+		valid_versions,
+		invalid_versions,
+		precedence,
+		NULL,
+	};
 
-	tcase_add_test(tc, valid_versions);
-	tcase_add_test(tc, invalid_versions);
-	tcase_add_test(tc, precedence);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ch_check_run(ch_check_suite("semver", tests));
 }
