@@ -35,6 +35,7 @@ static const option options[] = {
 	{"listen", "CONNHUB_LISTEN", STR(listen), "address and port to serve on, HOST:PORT or [V6]:PORT (port 0 picks a free one)"},
 	{"data-dir", "CONNHUB_DATA_DIR", STR(data_dir), "directory of the database and keys (created if missing)"},
 	{"plugins-dir", "CONNHUB_PLUGINS_DIR", STR(plugins_dir), "directory scanned for plugin *.so files"},
+	{"key-file", "CONNHUB_KEY_FILE", STR(key_file), "master key file (mode 0600, created if missing; default DATA-DIR/master.key); CONNHUB_MASTER_KEY=KID:BASE64 gives the key instead"},
 	{"threads", "CONNHUB_THREADS", UINT(threads, 256), "HTTP worker threads"},
 	{"max-connections", "CONNHUB_MAX_CONNECTIONS", UINT(conn_limit, 1000000), "open connections in all"},
 	{"max-connections-per-ip", "CONNHUB_MAX_CONNECTIONS_PER_IP", UINT(per_ip_limit, 1000000), "open connections per client address (0: no limit)"},
@@ -248,6 +249,10 @@ int ch_config_load(ch_config *cfg, int argc, char **argv, char *err, size_t errl
 		rc = load_env(cfg, err, errlen);
 	if (rc == CH_OK)
 		rc = walk_args(cfg, argc, argv, 0, err, errlen);
+	if (rc == CH_OK && !cfg->key_file[0] &&
+	    snprintf(cfg->key_file, sizeof(cfg->key_file), "%s/master.key", cfg->data_dir) >=
+		    (int)sizeof(cfg->key_file))
+		rc = fail(err, errlen, "data-dir is too long");
 	return rc;
 }
 

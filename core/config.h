@@ -15,6 +15,7 @@ typedef struct ch_config {
 	char listen[256];
 	char data_dir[CH_PATH_MAX];
 	char plugins_dir[CH_PATH_MAX];
+	char key_file[CH_PATH_MAX]; /* "" until loaded: then <data-dir>/master.key */
 	char config_file[CH_PATH_MAX];
 	unsigned threads;
 	unsigned conn_limit;

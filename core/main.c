@@ -10,11 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "api/api.h"
 #include "clock.h"
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "host.h"
 #include "plugin/cache.h"
 
 #ifndef CH_VERSION
@@ -31,6 +34,16 @@ static void usage(FILE *out)
 		"  connhub plugin call FILE TYPE OP [JSON|-]\n"
 		"                                      run one operation of a type in-process and\n"
 		"                                      print its output (input from stdin with -)\n"
+		"  connhub accounts create NAME [--data-dir DIR]\n"
+		"                                      create an account (prints its id)\n"
+		"  connhub tokens create ACCOUNT [--admin] [--data-dir DIR]\n"
+		"                                      create an API token (printed once)\n"
+		"  connhub keys rotate [--data-dir DIR] [--key-file FILE]\n"
+		"                                      re-encrypt every secret under a new master\n"
+		"                                      key (the host must be stopped)\n"
+		"  connhub schema validate SCHEMA.json INSTANCE.json\n"
+		"                                      check an instance against a JSON Schema\n"
+		"                                      (exit 0 valid, 1 invalid, 2 unusable schema)\n"
 		"  connhub --help | --version\n",
 		CH_VERSION);
 }
@@ -42,28 +55,6 @@ static void serve_usage(FILE *out)
 		     "listens on as the first line of standard output; logs go to standard error.\n"
 		     "SIGTERM or SIGINT stops it after requests in flight finish.\n\nOptions:\n");
 	ch_config_usage(out);
-}
-
-/* mkdir -p with mode 0700 for the directories it creates. */
-static int make_dirs(const char *path)
-{
-	char buf[CH_PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return ch_error_set(CH_E_INVALID, "bad directory name");
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return ch_error_set(CH_E_IO, "%s: %s", buf, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return ch_error_set(CH_E_IO, "%s: %s", buf, strerror(errno));
-	return CH_OK;
 }
 
 /* The URL clients use: the listen host with the port actually bound. */
@@ -89,7 +80,7 @@ static int wait_for_stop(void)
 	return sig;
 }
 
-static int run_server(const ch_config *cfg, ch_app *app)
+static int run_server(const ch_config *cfg, ch_app *app, const char *token)
 {
 	ch_http_opts opts = {
 		.listen = cfg->listen,
@@ -109,19 +100,70 @@ static int run_server(const ch_config *cfg, ch_app *app)
 	ch_log_info("listening on %s (port %u), %u threads", cfg->listen, ch_http_port(srv),
 		    cfg->threads);
 	print_url(cfg, ch_http_port(srv));
+	if (token[0]) {
+		/* Shown once, on standard output only: never logged. */
+		printf("admin token (shown once): %s\n", token);
+		fflush(stdout);
+	}
 	sig = wait_for_stop();
 	ch_log_info("received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	ch_http_stop(srv, (int)cfg->shutdown_s * 1000);
 	return 0;
 }
 
+/* Signals are taken by sigwait() in the main thread only: block them
+ * before any other thread exists so every thread inherits the mask. */
+static void block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int serve(const ch_config *cfg)
+{
+	char token[CH_TOKEN_LEN] = "";
+	ch_app app = {0};
+	ch_host host;
+	int rc = ch_host_open(&host, cfg, 1, 1);
+
+	if (rc != CH_OK) {
+		ch_log_error("%s", ch_error_last()->message);
+		return 1;
+	}
+	block_signals();
+	app.cfg = cfg;
+	app.store = host.store;
+	app.keys = host.keys;
+	memcpy(app.token_key, host.token_key, sizeof(app.token_key));
+	app.started_ms = ch_clock_mono_ms();
+	rc = ch_api_init(&app);
+	if (rc == CH_OK)
+		rc = ch_registry_slot_init(&app.plugins, cfg->plugins_dir);
+	if (rc == CH_OK)
+		rc = ch_host_bootstrap(&host, token) < 0 ? CH_E_IO : CH_OK;
+	if (rc == CH_OK)
+		rc = run_server(cfg, &app, token) == 0 ? CH_OK : CH_E_IO;
+	else
+		ch_log_error("cannot start: %s", ch_error_last()->message);
+	sodium_memzero(token, sizeof(token));
+	sodium_memzero(app.token_key, sizeof(app.token_key));
+	ch_registry_slot_destroy(&app.plugins);
+	ch_api_cleanup(&app);
+	ch_cache_reset();
+	ch_host_close(&host);
+	ch_log_info("stopped");
+	return rc == CH_OK ? 0 : 1;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	ch_config cfg;
-	ch_app app = {0};
 	char err[512];
-	sigset_t set;
-	int rc;
 
 	if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
 		serve_usage(stdout);
@@ -133,32 +175,11 @@ static int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	ch_log_set_level(cfg.log_level);
-	if (make_dirs(cfg.data_dir) != CH_OK) {
-		ch_log_error("data directory: %s", ch_error_last()->message);
-		return 1;
-	}
-	/* Signals are taken by sigwait() in this thread only: block them before
-	 * any other thread exists so every thread inherits the mask. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	app.cfg = &cfg;
-	app.started_ms = ch_clock_mono_ms();
-	if (ch_registry_slot_init(&app.plugins, cfg.plugins_dir) != CH_OK) {
-		ch_log_error("out of memory loading plugins");
-		ch_registry_slot_destroy(&app.plugins);
-		return 1;
-	}
-	rc = run_server(&cfg, &app);
-	ch_registry_slot_destroy(&app.plugins);
-	ch_cache_reset();
-	ch_log_info("stopped");
-	return rc;
+	return serve(&cfg);
 }
 
 int ch_cmd_plugin(int argc, char **argv);
+int ch_cmd_admin(const char *cmd, int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -175,6 +196,9 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 2, argv + 2);
 	if (strcmp(argv[1], "plugin") == 0)
 		return ch_cmd_plugin(argc - 2, argv + 2);
+	if (strcmp(argv[1], "accounts") == 0 || strcmp(argv[1], "tokens") == 0 ||
+	    strcmp(argv[1], "keys") == 0 || strcmp(argv[1], "schema") == 0)
+		return ch_cmd_admin(argv[1], argc - 2, argv + 2);
 	fprintf(stderr, "connhub: unknown command \"%s\"\n\n", argv[1]);
 	usage(stderr);
 	return 2;

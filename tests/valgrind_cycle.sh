@@ -21,12 +21,14 @@ if ! read -r -t 120 -u 3 line; then
   echo "host did not start"; cat "$tmp/host.log" "$tmp/valgrind.log"; exit 1
 fi
 url=${line#connhub listening on }
+read -r -t 60 -u 3 line || { echo "no admin token printed"; exit 1; }
+token=${line#admin token (shown once): }
 echo "host at $url"
 
 check() { # <expected status> <curl args...>
   local want=$1; shift
   local got
-  got=$(curl -s -o /dev/null -w '%{http_code}' "$@")
+  got=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$@")
   [ "$got" = "$want" ] || { echo "FAIL: $* -> $got, expected $want"; exit 1; }
 }
 check 200 "$url/healthz"
@@ -40,6 +42,15 @@ check 400 -X POST -H 'Content-Type: application/json' --data '{"a":' "$url/api/v
 check 413 -X POST -H 'Content-Type: application/json' --data "$(head -c 4000 /dev/zero | tr '\0' ' ')" "$url/api/v1/plugins/rescan"
 check 405 -X DELETE "$url/api/v1/plugins"
 check 404 "$url/nothing"
+json=(-H 'Content-Type: application/json')
+check 201 -X POST "${json[@]}" --data '{"name":"vg","type":"fixture-a","type_version":"1.0.0","config":{"host":"h","password":"s3cret"},"variables":[{"key":"K","value":"v","secret":true}]}' "$url/api/v1/connectors"
+check 200 "$url/api/v1/connectors/vg"
+check 200 "$url/api/v1/connectors?include=type,variables&sort=-created_at"
+check 200 -X PUT "${json[@]}" --data '{"config":{"port":5432,"password":"********"}}' "$url/api/v1/connectors/vg"
+check 422 -X PUT "${json[@]}" --data '{"config":{"port":"x"},"id":"con_x"}' "$url/api/v1/connectors/vg"
+check 412 -X DELETE -H 'If-Match: "1"' "$url/api/v1/connectors/vg"
+check 204 -X DELETE "$url/api/v1/connectors/vg"
+token=cht_nope check 401 "$url/api/v1/connectors"
 
 kill -TERM "$pid"
 status=0

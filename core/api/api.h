@@ -6,24 +6,53 @@
 
 #include <stdint.h>
 
+#include "auth.h"
 #include "config.h"
+#include "connector.h"
 #include "http/http.h"
+#include "jsonschema.h"
 #include "plugin/registry.h"
+#include "secret/secret.h"
+#include "store/store.h"
+
+/** Access levels of routes. */
+enum { CH_ACCESS_PUBLIC = 0, CH_ACCESS_TOKEN, CH_ACCESS_ADMIN };
 
 typedef struct ch_app {
 	const ch_config *cfg;
 	ch_registry_slot plugins;
+	ch_store *store;
+	ch_keyring *keys;
+	uint8_t token_key[CH_TOKEN_KEY_LEN];
+	ch_schema *create_schema;
+	ch_schema *update_schema;
 	int64_t started_ms;
 } ch_app;
+
+/** Compiles the request schemas the API validates with. */
+int ch_api_init(ch_app *app);
+
+/** Frees what ch_api_init() made. */
+void ch_api_cleanup(ch_app *app);
 
 /** Routes one complete request (the server's handler). */
 void ch_api_handle(void *app, ch_http_req *req, ch_http_resp *resp);
 
+/** The caller of an authenticated route (set by the guard). */
+const ch_principal *ch_api_principal(const ch_http_req *req);
+
 /* Handlers, one file per resource. */
 void ch_api_healthz(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_openapi(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_plugins_list(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_plugins_rescan(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_types_list(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_types_get(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_connectors_list(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_connectors_create(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_connectors_create_named(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_connectors_get(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_connectors_update(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_connectors_delete(void *app, ch_http_req *req, ch_http_resp *resp);
 
 #endif /* CH_API_H */

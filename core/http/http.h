@@ -25,6 +25,7 @@ typedef struct ch_http_req {
 	size_t body_cap;
 	int too_large;
 	json_object *json; /* the body parsed, set by the router; NULL if none */
+	void *user;        /* the application's per-request data, free()d after */
 	char *pathbuf; /* router's copy of path, split into params */
 	size_t nparams;
 	const char *param_names[CH_HTTP_MAX_PARAMS];

@@ -101,13 +101,15 @@ static void allow_list(const ch_route *routes, size_t n, const ch_http_req *req,
 	}
 }
 
-void ch_router_dispatch(const ch_route *routes, size_t n, void *app, ch_http_req *req,
-			ch_http_resp *resp)
+void ch_router_dispatch(const ch_route *routes, size_t n, void *app, ch_route_guard guard,
+			ch_http_req *req, ch_http_resp *resp)
 {
 	char allow[128], detail[256];
 
 	for (size_t i = 0; i < n; i++) {
 		if (method_is(&routes[i], req->method) && ch_route_match(routes[i].pattern, req)) {
+			if (guard && guard(app, &routes[i], req, resp))
+				return;
 			if (ch_http_body_json(req, resp, 1, &req->json) == CH_OK)
 				routes[i].handler(app, req, resp);
 			return;

@@ -13,7 +13,15 @@ typedef struct ch_route {
 	const char *method;  /* "GET", "POST", ... */
 	const char *pattern; /* "/api/v1/connectors/types/{type}" */
 	ch_http_handler handler;
+	int access; /* the application's access level, for the guard */
 } ch_route;
+
+/**
+ * Runs after a route matched and before the body is parsed; returns 0 to
+ * let the request through, non-zero after filling @p resp (401, 403).
+ */
+typedef int (*ch_route_guard)(void *app, const ch_route *route, ch_http_req *req,
+			      ch_http_resp *resp);
 
 /**
  * Matches @p path against @p pattern; on a match fills req's params
@@ -23,11 +31,12 @@ int ch_route_match(const char *pattern, ch_http_req *req);
 
 /**
  * Runs the handler of the first route matching the request's method and
- * path (HEAD runs GET routes); otherwise fills a 404 or 405 problem. Every
+ * path (HEAD runs GET routes) once @p guard (may be NULL) lets it through;
+ * otherwise fills a 404 or 405 problem. Every
  * API body is JSON: a matched request with a body gets it parsed into
  * req->json first, and a body that is not a JSON object answers 400.
  */
-void ch_router_dispatch(const ch_route *routes, size_t n, void *app, ch_http_req *req,
-			ch_http_resp *resp);
+void ch_router_dispatch(const ch_route *routes, size_t n, void *app, ch_route_guard guard,
+			ch_http_req *req, ch_http_resp *resp);
 
 #endif /* CH_HTTP_ROUTER_H */

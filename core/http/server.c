@@ -57,6 +57,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	free(req->body);
 	json_object_put(req->json);
+	free(req->user);
 	free(req->pathbuf);
 	free(req);
 	*con_cls = NULL;

@@ -56,6 +56,7 @@ static void spawn_host(th_host *h, const char *plugins_dir, const char *const *e
 void th_start(th_host *h, const char *plugins_dir, const char *const *extra)
 {
 	const char *prefix = "connhub listening on ";
+	const char *token_prefix = "admin token (shown once): ";
 	char line[200];
 	int fds[2];
 
@@ -70,8 +71,12 @@ void th_start(th_host *h, const char *plugins_dir, const char *const *extra)
 		th_dump_log(h);
 		ck_abort_msg("the host did not print its URL (got \"%s\")", line);
 	}
-	close(fds[0]);
 	snprintf(h->url, sizeof(h->url), "%s", line + strlen(prefix));
+	/* A fresh data directory: the host prints its admin token next. */
+	if (read_line(fds[0], line, sizeof(line)) == 0 && strncmp(line, token_prefix,
+								   strlen(token_prefix)) == 0)
+		snprintf(h->token, sizeof(h->token), "%s", line + strlen(token_prefix));
+	close(fds[0]);
 }
 
 int th_stop(th_host *h)
@@ -141,13 +146,26 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *cls)
 
 	copy_header(line, n, "Content-Type", r->content_type, sizeof(r->content_type));
 	copy_header(line, n, "Allow", r->allow, sizeof(r->allow));
+	copy_header(line, n, "ETag", r->etag, sizeof(r->etag));
+	copy_header(line, n, "Location", r->location, sizeof(r->location));
+	copy_header(line, n, "WWW-Authenticate", r->www_authenticate, sizeof(r->www_authenticate));
+	copy_header(line, n, "Idempotent-Replayed", r->replayed, sizeof(r->replayed));
 	return n;
+}
+
+static int has_auth(const char *const *headers)
+{
+	for (; headers && *headers; headers++)
+		if (strncasecmp(*headers, "Authorization:", 14) == 0)
+			return 1;
+	return 0;
 }
 
 int th_request(const th_host *h, const char *method, const char *path, const char *body,
 	       const char *const *headers, th_resp *out)
 {
 	struct curl_slist *hl = NULL;
+	char auth[200];
 	char url[1024];
 	CURL *c = curl_easy_init();
 	CURLcode rc;
@@ -161,6 +179,10 @@ int th_request(const th_host *h, const char *method, const char *path, const cha
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		hl = curl_slist_append(hl, "Content-Type: application/json");
+	}
+	if (!has_auth(headers) && h->token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
+		hl = curl_slist_append(hl, auth);
 	}
 	for (; headers && *headers; headers++)
 		hl = curl_slist_append(hl, *headers);
@@ -178,6 +200,35 @@ int th_request(const th_host *h, const char *method, const char *path, const cha
 	if (out->body)
 		out->json = json_tokener_parse(out->body);
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+int th_request_as(const th_host *h, const char *token, const char *method, const char *path,
+		  const char *body, th_resp *out)
+{
+	char auth[200];
+	const char *headers[2] = {auth, NULL};
+
+	if (token)
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	else
+		snprintf(auth, sizeof(auth), "Authorization:");
+	return th_request(h, method, path, body, headers, out);
+}
+
+int th_cli(const th_host *h, const char *args, char *out, size_t outlen)
+{
+	char cmd[1024];
+	FILE *p;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s %s --data-dir '%s'", CH_TEST_CONNHUB, args, h->data_dir);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	out[0] = '\0';
+	if (fgets(out, (int)outlen, p))
+		out[strcspn(out, "\n")] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void th_resp_free(th_resp *r)

@@ -14,6 +14,7 @@ typedef struct th_host {
 	char url[256];
 	char data_dir[256];
 	char log_path[300];
+	char token[128]; /* the admin token the host printed on first start */
 } th_host;
 
 typedef struct th_resp {
@@ -23,6 +24,10 @@ typedef struct th_resp {
 	json_object *json; /* the body parsed, NULL when it is not JSON */
 	char content_type[128];
 	char allow[128];
+	char etag[64];
+	char location[256];
+	char www_authenticate[128];
+	char replayed[16]; /* Idempotent-Replayed */
 } th_resp;
 
 /**
@@ -38,11 +43,23 @@ void th_start(th_host *h, const char *plugins_dir, const char *const *extra);
 int th_stop(th_host *h);
 
 /**
- * One request. @p body may be NULL; @p headers is a NULL-terminated list
- * of "Name: value" lines or NULL. Returns 0 or -1 on a transport error.
+ * One request, authenticated with the host's admin token unless @p headers
+ * carries an "Authorization:" line (use "Authorization:" alone to send
+ * none). @p body may be NULL; @p headers is a NULL-terminated list of
+ * "Name: value" lines or NULL. Returns 0 or -1 on a transport error.
  */
 int th_request(const th_host *h, const char *method, const char *path, const char *body,
 	       const char *const *headers, th_resp *out);
+
+/** Like th_request(), as the holder of @p token (NULL: no token). */
+int th_request_as(const th_host *h, const char *token, const char *method, const char *path,
+		  const char *body, th_resp *out);
+
+/**
+ * Runs `connhub ARGS --data-dir <the host's>` and returns its first line of
+ * output in @p out (e.g. a new token). Returns the exit status.
+ */
+int th_cli(const th_host *h, const char *args, char *out, size_t outlen);
 
 /** Frees a response. */
 void th_resp_free(th_resp *r);

@@ -352,6 +352,44 @@ START_TEST(malformed_body_is_400)
 }
 END_TEST
 
+/* --- authentication ----------------------------------------------------------- */
+
+START_TEST(api_needs_a_token)
+{
+	th_resp r;
+
+	ck_assert_int_eq(th_request_as(&host, NULL, "GET", "/api/v1/plugins", NULL, &r), 0);
+	assert_problem(&r, 401);
+	ck_assert_str_eq(r.www_authenticate, "Bearer realm=\"connhub\"");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request_as(&host, "cht_not-a-real-token", "GET",
+				       "/api/v1/connectors/types", NULL, &r), 0);
+	assert_problem(&r, 401);
+	ck_assert_ptr_nonnull(strstr(r.www_authenticate, "invalid_token"));
+	th_resp_free(&r);
+	/* /healthz stays open for load balancers. */
+	ck_assert_int_eq(th_request_as(&host, NULL, "GET", "/healthz", NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(rescan_is_admin_only)
+{
+	char token[128];
+	th_resp r;
+
+	ck_assert_int_eq(th_cli(&host, "tokens create default", token, sizeof(token)), 0);
+	ck_assert_int_eq(strncmp(token, "cht_", 4), 0);
+	ck_assert_int_eq(th_request_as(&host, token, "POST", "/api/v1/plugins/rescan", NULL, &r), 0);
+	assert_problem(&r, 403);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request_as(&host, token, "GET", "/api/v1/plugins", NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	th_resp_free(&r);
+}
+END_TEST
+
 /* --- rescan and shutdown, each with a host of its own ----------------------- */
 
 static void copy_file(const char *from, const char *to)
@@ -449,6 +487,8 @@ static Suite *suite(void)
 	tcase_add_test(shared, wrong_method_is_405_with_allow);
 	tcase_add_test(shared, oversized_body_is_413);
 	tcase_add_test(shared, malformed_body_is_400);
+	tcase_add_test(shared, api_needs_a_token);
+	tcase_add_test(shared, rescan_is_admin_only);
 	suite_add_tcase(s, shared);
 	tcase_set_timeout(own, 60);
 	tcase_add_test(own, rescan_picks_up_new_files);

@@ -3,7 +3,8 @@
 
 #define SCHEMA_A                                                                            \
 	"{\"type\":\"object\",\"properties\":{\"host\":{\"type\":\"string\"},"              \
-	"\"port\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65535}},"                 \
+	"\"port\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65535},"                  \
+	"\"password\":{\"type\":\"string\",\"writeOnly\":true,\"minLength\":3}},"          \
 	"\"required\":[\"host\"]}"
 
 /* Echoes the configuration it was given; fails when config.fail is set. */

@@ -68,10 +68,10 @@ static void count(void *app, ch_http_req *req, ch_http_resp *resp)
 }
 
 static const ch_route routes[] = {
-	{"GET", "/things", count},
-	{"POST", "/things", count},
-	{"GET", "/things/{id}", count},
-	{"DELETE", "/things/{id}", count},
+	{"GET", "/things", count, 0},
+	{"POST", "/things", count, 0},
+	{"GET", "/things/{id}", count, 0},
+	{"DELETE", "/things/{id}", count, 0},
 };
 
 static void dispatch(const char *method, const char *path, ch_http_resp *resp)
@@ -80,7 +80,7 @@ static void dispatch(const char *method, const char *path, ch_http_resp *resp)
 
 	req_init(&req, method, path);
 	memset(resp, 0, sizeof(*resp));
-	ch_router_dispatch(routes, 4, NULL, &req, resp);
+	ch_router_dispatch(routes, 4, NULL, NULL, &req, resp);
 	req_done(&req);
 }
 

@@ -1,0 +1,116 @@
+#include "auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "error.h"
+
+#define TOKEN_PREFIX "cht_"
+
+static int read_key(int fd, const char *path, uint8_t key[CH_TOKEN_KEY_LEN])
+{
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) != 0)
+		return ch_error_set(CH_E_IO, "%s: %s", path, strerror(errno));
+	if (st.st_mode & 077)
+		return ch_error_set(CH_E_FORBIDDEN,
+				    "%s is accessible by group or others (mode %04o); run chmod 600 %s",
+				    path, (unsigned)(st.st_mode & 07777), path);
+	n = read(fd, key, CH_TOKEN_KEY_LEN);
+	if (n != CH_TOKEN_KEY_LEN)
+		return ch_error_set(CH_E_IO, "%s: not a %d-byte key", path, CH_TOKEN_KEY_LEN);
+	return CH_OK;
+}
+
+static int create_key(const char *path, uint8_t key[CH_TOKEN_KEY_LEN])
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = CH_OK;
+
+	if (fd < 0)
+		return ch_error_set(CH_E_IO, "%s: %s", path, strerror(errno));
+	randombytes_buf(key, CH_TOKEN_KEY_LEN);
+	if (write(fd, key, CH_TOKEN_KEY_LEN) != CH_TOKEN_KEY_LEN || fsync(fd) != 0)
+		rc = ch_error_set(CH_E_IO, "%s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int ch_auth_key_load(uint8_t key[CH_TOKEN_KEY_LEN], const char *data_dir)
+{
+	char path[4200];
+	int fd, rc;
+
+	if (sodium_init() < 0)
+		return ch_error_set(CH_E_GENERIC, "libsodium could not initialise");
+	snprintf(path, sizeof(path), "%s/token.key", data_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return create_key(path, key);
+	if (fd < 0)
+		return ch_error_set(CH_E_IO, "%s: %s", path, strerror(errno));
+	rc = read_key(fd, path, key);
+	close(fd);
+	return rc;
+}
+
+void ch_auth_hash(const uint8_t key[CH_TOKEN_KEY_LEN], const char *token,
+		  uint8_t hash[CH_TOKEN_HASH_LEN])
+{
+	crypto_generichash(hash, CH_TOKEN_HASH_LEN, (const unsigned char *)token, strlen(token),
+			   key, CH_TOKEN_KEY_LEN);
+}
+
+int ch_auth_issue(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], const char *account_id,
+		  int admin, char out[CH_TOKEN_LEN])
+{
+	uint8_t raw[32], hash[CH_TOKEN_HASH_LEN];
+	size_t n = strlen(TOKEN_PREFIX);
+	int rc;
+
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(out, TOKEN_PREFIX, n);
+	sodium_bin2base64(out + n, CH_TOKEN_LEN - n, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	ch_auth_hash(key, out, hash);
+	rc = ch_store_token_create(st, account_id, admin, hash);
+	if (rc != CH_OK)
+		sodium_memzero(out, CH_TOKEN_LEN);
+	return rc;
+}
+
+int ch_auth_check(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], const char *header,
+		  ch_principal *out)
+{
+	uint8_t hash[CH_TOKEN_HASH_LEN];
+	const char *token;
+	int rc;
+
+	if (!header)
+		return ch_error_set(CH_E_AUTH, "this route needs an Authorization: Bearer token");
+	if (strncasecmp(header, "Bearer ", 7) != 0)
+		return ch_error_set(CH_E_AUTH, "the Authorization header must be \"Bearer <token>\"");
+	token = header + 7;
+	while (*token == ' ')
+		token++;
+	if (strncmp(token, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0 || strlen(token) >= CH_TOKEN_LEN)
+		return ch_error_set(CH_E_AUTH, "the token is not valid");
+	/* The lookup is by keyed hash: equal time for every token of one
+	 * length, and nothing about the stored hashes leaks through it. */
+	ch_auth_hash(key, token, hash);
+	rc = ch_store_token_find(st, hash, out);
+	sodium_memzero(hash, sizeof(hash));
+	if (rc == CH_E_NOTFOUND)
+		return ch_error_set(CH_E_AUTH, "the token is not valid");
+	return rc;
+}

@@ -1,0 +1,532 @@
+#include "connector.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+
+#define DEFAULT_TIMEZONE "UTC"
+#define DEFAULT_DATE_FORMAT "YYYY-MM-DD"
+
+/* Fields only the server sets. */
+static const char *const server_owned[] = {
+	"id", "account", "account_id", "status", "revision", "created_at", "updated_at", NULL,
+};
+
+/* --- errors ----------------------------------------------------------------- */
+
+static void add_error(json_object *errors, const char *pointer, const char *message)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "pointer", json_object_new_string(pointer));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_array_add(errors, e);
+}
+
+/* Appends @p more with @p prefix before each pointer. */
+static void add_errors(json_object *errors, json_object *more, const char *prefix)
+{
+	char ptr[512];
+
+	for (size_t i = 0; i < json_object_array_length(more); i++) {
+		json_object *e = json_object_array_get_idx(more, i);
+
+		snprintf(ptr, sizeof(ptr), "%s%s", prefix,
+			 json_object_get_string(json_object_object_get(e, "pointer")));
+		add_error(errors, ptr, json_object_get_string(json_object_object_get(e, "message")));
+	}
+}
+
+static void validate_into(const ch_schema *schema, json_object *value, const char *prefix,
+			  json_object *errors)
+{
+	json_object *found = NULL;
+
+	if (ch_schema_validate(schema, value, &found) != CH_OK && found)
+		add_errors(errors, found, prefix);
+	json_object_put(found);
+}
+
+/* --- field checks ------------------------------------------------------------- */
+
+int ch_connector_is_id(const char *s)
+{
+	if (strncmp(s, "con_", 4) != 0 || strlen(s) != 30)
+		return 0;
+	for (s += 4; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '2' && *s <= '7')))
+			return 0;
+	return 1;
+}
+
+int ch_timezone_valid(const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	if (!name || !*name || name[0] == '/' || strstr(name, "..") || strlen(name) > 64)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || strchr("/_+-", *p)))
+			return 0;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *str_at(json_object *obj, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Reports server-owned fields and returns a copy of @p body without them. */
+static json_object *strip_server_owned(json_object *body, json_object *errors)
+{
+	json_object *copy = NULL;
+	char ptr[64];
+
+	json_object_deep_copy(body, &copy, NULL);
+	for (int i = 0; server_owned[i]; i++) {
+		if (!json_object_object_get_ex(body, server_owned[i], NULL))
+			continue;
+		snprintf(ptr, sizeof(ptr), "/%s", server_owned[i]);
+		add_error(errors, ptr, "is set by the server and cannot be given");
+		json_object_object_del(copy, server_owned[i]);
+	}
+	return copy;
+}
+
+static void check_names(json_object *body, json_object *errors)
+{
+	const char *name = str_at(body, "name"), *tz = str_at(body, "timezone");
+
+	if (name && ch_connector_is_id(name))
+		add_error(errors, "/name", "must not look like a connector id");
+	if (tz && !ch_timezone_valid(tz))
+		add_error(errors, "/timezone", "is not a known IANA time zone (e.g. Europe/Paris)");
+}
+
+static void check_variables(json_object *vars, json_object *errors)
+{
+	char ptr[64], msg[96];
+	size_t n = json_object_is_type(vars, json_type_array) ? json_object_array_length(vars) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *key = str_at(json_object_array_get_idx(vars, i), "key");
+
+		for (size_t j = 0; key && j < i; j++) {
+			const char *other = str_at(json_object_array_get_idx(vars, j), "key");
+
+			if (other && strcmp(key, other) == 0) {
+				snprintf(ptr, sizeof(ptr), "/variables/%zu/key", i);
+				snprintf(msg, sizeof(msg), "repeats the key of /variables/%zu", j);
+				add_error(errors, ptr, msg);
+				break;
+			}
+		}
+	}
+}
+
+/* The type a request names, or NULL after reporting why. */
+static const ch_type *find_type(const ch_connector_env *env, json_object *body, json_object *errors)
+{
+	const char *id = str_at(body, "type"), *version = str_at(body, "type_version");
+	const ch_type *t;
+	char msg[200];
+
+	if (!id)
+		return NULL;
+	t = ch_registry_find(env->types, id, version);
+	if (t)
+		return t;
+	if (version && ch_registry_find(env->types, id, NULL)) {
+		snprintf(msg, sizeof(msg), "connector type %.64s has no version %.64s", id, version);
+		add_error(errors, "/type_version", msg);
+	} else {
+		snprintf(msg, sizeof(msg), "no connector type %.64s is installed", id);
+		add_error(errors, "/type", msg);
+	}
+	return NULL;
+}
+
+/* --- the stored document ---------------------------------------------------------- */
+
+/* Variables are stored as an object keyed by variable key, so a secret's
+ * pointer ("/variables/KEY/value") does not move when the list reorders. */
+static json_object *vars_to_doc(json_object *list)
+{
+	json_object *obj = json_object_new_object();
+	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(list, i), *copy = NULL;
+
+		if (!str_at(v, "key"))
+			continue; /* the schema has reported it */
+		json_object_deep_copy(v, &copy, NULL);
+		json_object_object_del(copy, "key");
+		json_object_object_add(obj, str_at(v, "key"), copy);
+	}
+	return obj;
+}
+
+static int is_object(json_object *v)
+{
+	return json_object_is_type(v, json_type_object);
+}
+
+static json_object *vars_from_doc(json_object *obj)
+{
+	json_object *list = json_object_new_array();
+
+	if (!is_object(obj))
+		return list;
+	json_object_object_foreach(obj, key, val)
+	{
+		json_object *item;
+
+		if (!is_object(val))
+			continue;
+		item = json_object_new_object();
+		json_object_object_add(item, "key", json_object_new_string(key));
+		json_object_object_foreach(val, k, v)
+			json_object_object_add(item, k, json_object_get(v));
+		json_object_array_add(list, item);
+	}
+	return list;
+}
+
+/* Sets to[key] to a copy of from[key], or to @p dflt when from lacks it
+ * (dflt is consumed either way). */
+static void copy_member(json_object *to, json_object *from, const char *key, json_object *dflt)
+{
+	json_object *v = NULL, *copy = NULL;
+
+	if (!json_object_object_get_ex(from, key, &v)) {
+		json_object_object_add(to, key, dflt);
+		return;
+	}
+	json_object_put(dflt);
+	if (v)
+		json_object_deep_copy(v, &copy, NULL);
+	json_object_object_add(to, key, copy);
+}
+
+/* The pointers of every secret in a document: the type's secret config
+ * fields and the variables marked secret. */
+static json_object *secret_pointers(const ch_type *type, json_object *doc)
+{
+	json_object *rel = ch_secret_schema_paths(ch_type_schema(type));
+	json_object *out = json_object_new_array();
+	char ptr[512];
+
+	for (size_t i = 0; i < json_object_array_length(rel); i++) {
+		snprintf(ptr, sizeof(ptr), "/config%s",
+			 json_object_get_string(json_object_array_get_idx(rel, i)));
+		json_object_array_add(out, json_object_new_string(ptr));
+	}
+	json_object_put(rel);
+	if (!is_object(json_object_object_get(doc, "variables")))
+		return out;
+	json_object_object_foreach(json_object_object_get(doc, "variables"), key, var)
+	{
+		json_object *secret = json_object_object_get(var, "secret");
+
+		snprintf(ptr, sizeof(ptr), "/variables/%s/value", key);
+		if (json_object_get_boolean(secret))
+			json_object_array_add(out, json_object_new_string(ptr));
+	}
+	return out;
+}
+
+static int seal(const ch_connector_env *env, const ch_type *type, ch_connector_row *row)
+{
+	json_object *ptrs = secret_pointers(type, row->doc);
+	int rc = ch_secret_seal(env->keys, row->doc, ptrs, row->account_id, row->id);
+
+	json_object_put(ptrs);
+	return rc;
+}
+
+/* --- create -------------------------------------------------------------------------- */
+
+static void check_create(const ch_connector_env *env, json_object *body, json_object *errors,
+			 const ch_type **type)
+{
+	json_object *config = json_object_object_get(body, "config");
+
+	validate_into(env->create_schema, body, "", errors);
+	check_names(body, errors);
+	check_variables(json_object_object_get(body, "variables"), errors);
+	*type = find_type(env, body, errors);
+	if (*type && json_object_is_type(config, json_type_object))
+		validate_into(ch_type_schema(*type), config, "/config", errors);
+}
+
+static json_object *new_doc(json_object *body)
+{
+	json_object *doc = json_object_new_object();
+
+	copy_member(doc, body, "config", NULL);
+	json_object_object_add(doc, "variables",
+			       vars_to_doc(json_object_object_get(body, "variables")));
+	copy_member(doc, body, "timezone", json_object_new_string(DEFAULT_TIMEZONE));
+	copy_member(doc, body, "date_format", json_object_new_string(DEFAULT_DATE_FORMAT));
+	copy_member(doc, body, "rate_limit", NULL);
+	return doc;
+}
+
+static void fill_row(ch_connector_row *out, const char *account_id, json_object *body,
+		     const ch_type *type)
+{
+	memset(out, 0, sizeof(*out));
+	ch_store_new_id("con", out->id);
+	snprintf(out->account_id, sizeof(out->account_id), "%s", account_id);
+	snprintf(out->name, sizeof(out->name), "%s", str_at(body, "name"));
+	snprintf(out->type, sizeof(out->type), "%s", ch_type_id(type));
+	snprintf(out->type_version, sizeof(out->type_version), "%s", ch_type_version(type));
+	snprintf(out->status, sizeof(out->status), "%s",
+		 json_object_object_get(body, "config") ? "CONFIGURED" : "CREATED");
+	out->revision = 1;
+	ch_store_now(out->created_at);
+	memcpy(out->updated_at, out->created_at, sizeof(out->updated_at));
+	out->doc = new_doc(body);
+}
+
+int ch_connector_create(const ch_connector_env *env, const char *account_id, json_object *body,
+			const char *path_name, ch_connector_row *out, json_object **errors)
+{
+	json_object *clean;
+	const ch_type *type = NULL;
+	const char *given;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*errors = json_object_new_array();
+	clean = strip_server_owned(body, *errors);
+	given = str_at(clean, "name");
+	if (path_name && given && strcmp(given, path_name) != 0)
+		add_error(*errors, "/name", "must match the name in the path");
+	if (path_name)
+		json_object_object_add(clean, "name", json_object_new_string(path_name));
+	check_create(env, clean, *errors, &type);
+	rc = json_object_array_length(*errors) ? CH_E_INVALID : CH_OK;
+	if (rc == CH_OK) {
+		fill_row(out, account_id, clean, type);
+		rc = seal(env, type, out);
+	}
+	json_object_put(clean);
+	if (rc == CH_OK) {
+		json_object_put(*errors);
+		*errors = NULL;
+	}
+	return rc;
+}
+
+/* --- change ---------------------------------------------------------------------------- */
+
+/* Merges the request's config over the stored one, key by key. */
+static json_object *merge_config(json_object *stored, json_object *given, json_object *errors)
+{
+	json_object *merged = NULL;
+	char ptr[300];
+
+	if (!given)
+		return NULL; /* config: null removes the configuration */
+	if (stored)
+		json_object_deep_copy(stored, &merged, NULL);
+	else
+		merged = json_object_new_object();
+	json_object_object_foreach(given, key, val)
+	{
+		const char *s = json_object_is_type(val, json_type_string) ? json_object_get_string(val)
+									   : NULL;
+
+		if (!val) {
+			json_object_object_del(merged, key);
+		} else if (s && strcmp(s, CH_SECRET_MASK) == 0) {
+			snprintf(ptr, sizeof(ptr), "/config/%s", key);
+			if (!ch_secret_is_envelope(json_object_object_get(merged, key)))
+				add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
+		} else {
+			json_object *copy = NULL;
+
+			json_object_deep_copy(val, &copy, NULL);
+			json_object_object_add(merged, key, copy);
+		}
+	}
+	return merged;
+}
+
+/* New variables from the request; "********" keeps a stored secret value,
+ * and a locked variable keeps its value. */
+static json_object *merge_variables(json_object *stored, json_object *list, json_object *errors)
+{
+	json_object *vars = vars_to_doc(list);
+	char ptr[300];
+	size_t i = 0;
+
+	json_object_object_foreach(vars, key, var)
+	{
+		json_object *old = json_object_object_get(stored, key);
+		json_object *oldval = json_object_object_get(old, "value");
+		json_object *val = json_object_object_get(var, "value");
+		const char *s = json_object_get_string(val);
+
+		snprintf(ptr, sizeof(ptr), "/variables/%zu/value", i++);
+		if (s && strcmp(s, CH_SECRET_MASK) == 0 && ch_secret_is_envelope(oldval))
+			json_object_object_add(var, "value", json_object_get(oldval));
+		else if (s && strcmp(s, CH_SECRET_MASK) == 0)
+			add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
+		else if (json_object_get_boolean(json_object_object_get(old, "locked")) &&
+			 !json_object_equal(oldval, val))
+			add_error(errors, ptr, "is locked and cannot be changed");
+	}
+	if (!is_object(stored))
+		return vars;
+	json_object_object_foreach(stored, okey, ovar)
+	{
+		if (!json_object_object_get_ex(vars, okey, NULL) &&
+		    json_object_get_boolean(json_object_object_get(ovar, "locked")))
+			add_error(errors, "/variables", "cannot remove a locked variable");
+	}
+	return vars;
+}
+
+static void check_change(const ch_connector_env *env, const ch_connector_row *stored,
+			 json_object *body, json_object *errors)
+{
+	const char *type = str_at(body, "type"), *version = str_at(body, "type_version");
+
+	validate_into(env->update_schema, body, "", errors);
+	check_names(body, errors);
+	check_variables(json_object_object_get(body, "variables"), errors);
+	if (type && strcmp(type, stored->type) != 0)
+		add_error(errors, "/type", "cannot be changed; create a new connector");
+	if (version && strcmp(version, stored->type_version) != 0)
+		add_error(errors, "/type_version", "cannot be changed here");
+}
+
+/* Validates the merged config as a whole, in clear, in a copy wiped after. */
+static int validate_merged(const ch_connector_env *env, const ch_connector_row *row,
+			   const ch_type *type, json_object *errors)
+{
+	json_object *doc = NULL, *config = json_object_object_get(row->doc, "config");
+	char err[256];
+	int rc;
+
+	if (!config)
+		return CH_OK;
+	json_object_deep_copy(row->doc, &doc, NULL);
+	rc = ch_secret_open_all(env->keys, doc, row->account_id, row->id, err, sizeof(err));
+	if (rc == CH_OK)
+		validate_into(ch_type_schema(type), json_object_object_get(doc, "config"), "/config",
+			      errors);
+	else
+		ch_error_set(rc, "%s", err);
+	ch_secret_wipe(doc);
+	return rc;
+}
+
+static void apply_change(json_object *doc, json_object *body, json_object *errors)
+{
+	json_object *v = NULL;
+
+	if (json_object_object_get_ex(body, "config", &v))
+		json_object_object_add(doc, "config",
+				       merge_config(json_object_object_get(doc, "config"), v, errors));
+	if (json_object_object_get_ex(body, "variables", &v))
+		json_object_object_add(doc, "variables",
+				       merge_variables(json_object_object_get(doc, "variables"), v,
+						       errors));
+	json_object_object_foreach(body, key, val)
+	{
+		if (strcmp(key, "timezone") == 0 || strcmp(key, "date_format") == 0 ||
+		    strcmp(key, "rate_limit") == 0)
+			copy_member(doc, body, key, NULL);
+		(void)val;
+	}
+}
+
+static void update_status(ch_connector_row *row)
+{
+	int configured = json_object_object_get(row->doc, "config") != NULL;
+
+	if (strcmp(row->status, "CREATED") == 0 && configured)
+		snprintf(row->status, sizeof(row->status), "CONFIGURED");
+	else if (strcmp(row->status, "CONFIGURED") == 0 && !configured)
+		snprintf(row->status, sizeof(row->status), "CREATED");
+}
+
+int ch_connector_change(const ch_connector_env *env, const ch_connector_row *stored,
+			json_object *body, ch_connector_row *out, json_object **errors)
+{
+	const ch_type *type = ch_registry_find(env->types, stored->type, stored->type_version);
+	json_object *clean;
+	const char *name;
+	int rc;
+
+	*out = *stored;
+	out->doc = NULL;
+	*errors = json_object_new_array();
+	clean = strip_server_owned(body, *errors);
+	check_change(env, stored, clean, *errors);
+	json_object_deep_copy(stored->doc, &out->doc, NULL);
+	if (json_object_array_length(*errors) == 0)
+		apply_change(out->doc, clean, *errors);
+	name = str_at(clean, "name");
+	if (name)
+		snprintf(out->name, sizeof(out->name), "%s", name);
+	rc = json_object_array_length(*errors) ? CH_E_INVALID : CH_OK;
+	if (rc == CH_OK && !type)
+		rc = ch_error_set(CH_E_UNAVAILABLE, "connector type %s %s is not loaded", stored->type,
+				  stored->type_version);
+	if (rc == CH_OK)
+		rc = validate_merged(env, out, type, *errors);
+	if (rc == CH_OK && json_object_array_length(*errors))
+		rc = CH_E_INVALID;
+	if (rc == CH_OK) {
+		update_status(out);
+		ch_store_now(out->updated_at);
+		rc = seal(env, type, out);
+	}
+	json_object_put(clean);
+	if (rc == CH_OK) {
+		json_object_put(*errors);
+		*errors = NULL;
+	}
+	return rc;
+}
+
+/* --- the answer ---------------------------------------------------------------------------- */
+
+json_object *ch_connector_json(const ch_connector_row *row, int with_variables)
+{
+	json_object *o = json_object_new_object(), *doc = NULL;
+
+	json_object_deep_copy(row->doc, &doc, NULL);
+	ch_secret_mask_all(doc);
+	json_object_object_add(o, "id", json_object_new_string(row->id));
+	json_object_object_add(o, "name", json_object_new_string(row->name));
+	json_object_object_add(o, "type", json_object_new_string(row->type));
+	json_object_object_add(o, "type_version", json_object_new_string(row->type_version));
+	json_object_object_add(o, "status", json_object_new_string(row->status));
+	copy_member(o, doc, "config", NULL);
+	if (with_variables)
+		json_object_object_add(o, "variables",
+				       vars_from_doc(json_object_object_get(doc, "variables")));
+	copy_member(o, doc, "timezone", NULL);
+	copy_member(o, doc, "date_format", NULL);
+	copy_member(o, doc, "rate_limit", NULL);
+	json_object_object_add(o, "revision", json_object_new_int64(row->revision));
+	json_object_object_add(o, "created_at", json_object_new_string(row->created_at));
+	json_object_object_add(o, "updated_at", json_object_new_string(row->updated_at));
+	json_object_put(doc);
+	return o;
+}

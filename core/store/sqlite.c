@@ -1,0 +1,867 @@
+/*
+ * The SQLite backend: WAL mode, one connection per thread with its prepared
+ * statements kept for reuse, and writes serialised by a mutex in the
+ * process (BEGIN IMMEDIATE under it), so writers never spin in SQLite's busy
+ * handler against each other. Other processes (the CLI) are covered by the
+ * busy timeout.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "store.h"
+#include "store_sql.h"
+
+enum {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_ACC_INSERT,
+	S_ACC_FIND,
+	S_TOK_INSERT,
+	S_TOK_FIND,
+	S_META_GET,
+	S_META_PUT,
+	S_CON_INSERT,
+	S_CON_GET_ID,
+	S_CON_GET_NAME,
+	S_CON_UPDATE,
+	S_CON_DELETE,
+	S_CON_COUNT,
+	S_ACC_TOTAL,
+	S_IDEM_GET,
+	S_IDEM_PUT,
+	S_CON_BATCH,
+	S_FIXED_COUNT,
+	/* list queries: sort x direction x filter mask, then counts per mask */
+	S_LIST = S_FIXED_COUNT,
+	S_LIST_COUNT = S_LIST + CH_SORT_COUNT * 2 * 8,
+	S_TOTAL = S_LIST_COUNT + 8
+};
+
+typedef struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_TOTAL];
+	struct conn *next;
+} conn;
+
+typedef struct sq_store {
+	ch_store base;
+	char *path;
+	pthread_key_t key;
+	pthread_mutex_t write_lock;
+	pthread_mutex_t conns_lock;
+	conn *conns;
+} sq_store;
+
+#define ROW_COLUMNS                                                                         \
+	"id, account_id, name, type, type_version, status, revision, created_at, updated_at, " \
+	"doc"
+
+static const char *const fixed_sql[S_FIXED_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_ACC_INSERT] = "INSERT INTO accounts(id, name, created_at) VALUES(?1, ?2, ?3)",
+	[S_ACC_FIND] = "SELECT id FROM accounts WHERE name = ?1",
+	[S_TOK_INSERT] = "INSERT INTO tokens(hash, account_id, admin, created_at) VALUES(?1, ?2, ?3, ?4)",
+	[S_TOK_FIND] = "SELECT t.account_id, a.name, t.admin FROM tokens t JOIN accounts a ON a.id = "
+		       "t.account_id WHERE t.hash = ?1",
+	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET "
+		       "value = excluded.value",
+	[S_CON_INSERT] = "INSERT INTO connectors(" ROW_COLUMNS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, "
+			 "?8, ?9)",
+	[S_CON_GET_ID] = "SELECT " ROW_COLUMNS " FROM connectors WHERE account_id = ?1 AND id = ?2",
+	[S_CON_GET_NAME] = "SELECT " ROW_COLUMNS " FROM connectors WHERE account_id = ?1 AND name = ?2",
+	[S_CON_UPDATE] = "UPDATE connectors SET name = ?3, type = ?4, type_version = ?5, status = ?6, "
+			 "revision = revision + 1, updated_at = ?7, doc = ?8 WHERE account_id = ?1 "
+			 "AND id = ?2 AND revision = ?9",
+	[S_CON_DELETE] = "DELETE FROM connectors WHERE account_id = ?1 AND id = ?2 AND (?3 < 0 OR "
+			 "revision = ?3)",
+	[S_CON_COUNT] = "UPDATE accounts SET connectors = connectors + ?2 WHERE id = ?1",
+	[S_ACC_TOTAL] = "SELECT connectors FROM accounts WHERE id = ?1",
+	[S_IDEM_GET] = "SELECT request_hash, status, location, body FROM idempotency WHERE "
+		       "account_id = ?1 AND key = ?2",
+	[S_IDEM_PUT] = "INSERT INTO idempotency(account_id, key, request_hash, status, location, "
+		       "body, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_CON_BATCH] = "SELECT rowid, " ROW_COLUMNS " FROM connectors WHERE rowid > ?1 ORDER BY rowid "
+			"LIMIT 256", /* REWRITE_BATCH */
+};
+
+/* --- connections and statements ------------------------------------------- */
+
+static int sq_fail(sqlite3 *db, int rc, const char *what)
+{
+	int code = CH_E_IO;
+
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		code = CH_E_EXISTS;
+	else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		code = CH_E_TRANSIENT;
+	return ch_error_set(code, "database: %s: %s", what,
+			    rc == SQLITE_FULL ? "disk full" : sqlite3_errmsg(db));
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		ch_error_set(CH_E_IO, "database: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return CH_E_IO;
+	}
+	return CH_OK;
+}
+
+static int open_db(const char *path, sqlite3 **out)
+{
+	int rc = sqlite3_open_v2(path, out,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc != SQLITE_OK) {
+		ch_error_set(CH_E_IO, "database %s: %s", path,
+			     *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
+		sqlite3_close(*out);
+		*out = NULL;
+		return CH_E_IO;
+	}
+	sqlite3_busy_timeout(*out, 5000);
+	/* NORMAL in WAL mode: a commit survives the process dying (kill -9);
+	 * only an OS crash or power loss can drop the last transactions. */
+	return exec(*out, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+}
+
+/* The calling thread's connection, opened on first use. */
+static conn *get_conn(sq_store *st)
+{
+	conn *c = pthread_getspecific(st->key);
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c || open_db(st->path, &c->db) != CH_OK) {
+		if (c)
+			sqlite3_close(c->db);
+		free(c);
+		return NULL;
+	}
+	pthread_setspecific(st->key, c);
+	pthread_mutex_lock(&st->conns_lock);
+	c->next = st->conns;
+	st->conns = c;
+	pthread_mutex_unlock(&st->conns_lock);
+	return c;
+}
+
+/* A reset statement, prepared once per connection. */
+static sqlite3_stmt *stmt_sql(conn *c, int idx, const char *sql)
+{
+	sqlite3_stmt *s = c->stmt[idx];
+
+	if (!s) {
+		if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+		    SQLITE_OK) {
+			sq_fail(c->db, sqlite3_errcode(c->db), "prepare");
+			return NULL;
+		}
+		c->stmt[idx] = s;
+	}
+	return s;
+}
+
+static sqlite3_stmt *stmt(conn *c, int idx)
+{
+	return stmt_sql(c, idx, fixed_sql[idx]);
+}
+
+static void done(sqlite3_stmt *s)
+{
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+}
+
+/* Steps a statement that returns no row; maps errors. */
+static int step_done(conn *c, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	done(s);
+	return rc == SQLITE_DONE ? CH_OK : sq_fail(c->db, rc, what);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *out, size_t len)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+
+	snprintf(out, len, "%s", v ? (const char *)v : "");
+}
+
+/* --- transactions ------------------------------------------------------------- */
+
+static int tx_begin(sq_store *st, conn **out)
+{
+	conn *c = get_conn(st);
+	sqlite3_stmt *s;
+
+	*out = c;
+	if (!c)
+		return CH_E_IO;
+	pthread_mutex_lock(&st->write_lock);
+	s = stmt(c, S_BEGIN);
+	if (!s || step_done(c, s, "begin") != CH_OK) {
+		pthread_mutex_unlock(&st->write_lock);
+		return ch_error_last()->code ? ch_error_last()->code : CH_E_IO;
+	}
+	return CH_OK;
+}
+
+/* Commits when @p rc is CH_OK, rolls back otherwise; returns the outcome. */
+static int tx_end(sq_store *st, conn *c, int rc)
+{
+	sqlite3_stmt *s = stmt(c, rc == CH_OK ? S_COMMIT : S_ROLLBACK);
+
+	if (s) {
+		int r = step_done(c, s, rc == CH_OK ? "commit" : "rollback");
+
+		if (rc == CH_OK)
+			rc = r;
+	}
+	if (rc != CH_OK && sqlite3_get_autocommit(c->db) == 0)
+		exec(c->db, "ROLLBACK");
+	pthread_mutex_unlock(&st->write_lock);
+	return rc;
+}
+
+/* --- open, migrate, close ------------------------------------------------------ */
+
+static int migrate(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	int version = 0, rc;
+
+	rc = exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_version(version INTEGER "
+		      "NOT NULL)");
+	if (rc != CH_OK)
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &s, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	for (int v = version; rc == CH_OK && v < ch_store_sqlite_migration_count; v++) {
+		char bump[64];
+
+		rc = exec(db, ch_store_sqlite_migrations[v]);
+		snprintf(bump, sizeof(bump), "INSERT INTO schema_version VALUES(%d)", v + 1);
+		if (rc == CH_OK)
+			rc = exec(db, bump);
+	}
+	if (rc != CH_OK) {
+		exec(db, "ROLLBACK");
+		return rc;
+	}
+	return exec(db, "COMMIT");
+}
+
+static void sq_close(ch_store *base)
+{
+	sq_store *st = (sq_store *)base;
+
+	while (st->conns) {
+		conn *c = st->conns;
+
+		st->conns = c->next;
+		for (int i = 0; i < S_TOTAL; i++)
+			sqlite3_finalize(c->stmt[i]);
+		sqlite3_close(c->db);
+		free(c);
+	}
+	pthread_key_delete(st->key);
+	pthread_mutex_destroy(&st->write_lock);
+	pthread_mutex_destroy(&st->conns_lock);
+	free(st->path);
+	free(st);
+}
+
+static const ch_store_ops sq_ops;
+
+int ch_store_open_sqlite(ch_store **out, const char *path)
+{
+	sq_store *st = calloc(1, sizeof(*st));
+	sqlite3 *db = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		return CH_E_NOMEM;
+	}
+	st->base.ops = &sq_ops;
+	pthread_key_create(&st->key, NULL);
+	pthread_mutex_init(&st->write_lock, NULL);
+	pthread_mutex_init(&st->conns_lock, NULL);
+	rc = open_db(path, &db);
+	if (rc == CH_OK)
+		rc = exec(db, "PRAGMA journal_mode = WAL");
+	if (rc == CH_OK)
+		rc = migrate(db);
+	sqlite3_close(db);
+	if (rc != CH_OK) {
+		sq_close(&st->base);
+		return rc;
+	}
+	*out = &st->base;
+	return CH_OK;
+}
+
+int ch_store_schema_version(void)
+{
+	return ch_store_sqlite_migration_count;
+}
+
+/* --- accounts, tokens, settings ------------------------------------------------ */
+
+static int sq_account_create(ch_store *base, const char *name, char id_out[CH_ID_LEN])
+{
+	sq_store *st = (sq_store *)base;
+	char now[CH_TIME_LEN];
+	sqlite3_stmt *s;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	ch_store_new_id("acc", id_out);
+	ch_store_now(now);
+	s = stmt(c, S_ACC_INSERT);
+	rc = s ? CH_OK : CH_E_IO;
+	if (s) {
+		bind_text(s, 1, id_out);
+		bind_text(s, 2, name);
+		bind_text(s, 3, now);
+		rc = step_done(c, s, "create account");
+	}
+	return tx_end(st, c, rc);
+}
+
+/* Runs a one-row query bound with text @p a (and @p b); CH_OK on a row. */
+static sqlite3_stmt *query_row(conn *c, int idx, const char *a, const char *b, int *rc)
+{
+	sqlite3_stmt *s = c ? stmt(c, idx) : NULL;
+	int r;
+
+	*rc = CH_E_IO;
+	if (!s)
+		return NULL;
+	bind_text(s, 1, a);
+	if (b)
+		bind_text(s, 2, b);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		*rc = CH_OK;
+		return s;
+	}
+	*rc = r == SQLITE_DONE ? CH_E_NOTFOUND : sq_fail(c->db, r, "read");
+	done(s);
+	return NULL;
+}
+
+static int sq_account_find(ch_store *base, const char *name, char id_out[CH_ID_LEN])
+{
+	int rc;
+	sqlite3_stmt *s = query_row(get_conn((sq_store *)base), S_ACC_FIND, name, NULL, &rc);
+
+	if (s) {
+		copy_col(s, 0, id_out, CH_ID_LEN);
+		done(s);
+	}
+	return rc;
+}
+
+static int sq_token_create(ch_store *base, const char *account_id, int admin,
+			   const uint8_t hash[CH_TOKEN_HASH_LEN])
+{
+	sq_store *st = (sq_store *)base;
+	char now[CH_TIME_LEN];
+	sqlite3_stmt *s;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	ch_store_now(now);
+	s = stmt(c, S_TOK_INSERT);
+	rc = s ? CH_OK : CH_E_IO;
+	if (s) {
+		sqlite3_bind_blob(s, 1, hash, CH_TOKEN_HASH_LEN, SQLITE_STATIC);
+		bind_text(s, 2, account_id);
+		sqlite3_bind_int(s, 3, admin ? 1 : 0);
+		bind_text(s, 4, now);
+		rc = step_done(c, s, "create token");
+	}
+	return tx_end(st, c, rc);
+}
+
+static int sq_token_find(ch_store *base, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out)
+{
+	conn *c = get_conn((sq_store *)base);
+	sqlite3_stmt *s = c ? stmt(c, S_TOK_FIND) : NULL;
+	int r;
+
+	if (!s)
+		return CH_E_IO;
+	sqlite3_bind_blob(s, 1, hash, CH_TOKEN_HASH_LEN, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		copy_col(s, 0, out->account_id, sizeof(out->account_id));
+		copy_col(s, 1, out->account_name, sizeof(out->account_name));
+		out->admin = sqlite3_column_int(s, 2);
+	}
+	done(s);
+	if (r == SQLITE_ROW)
+		return CH_OK;
+	return r == SQLITE_DONE ? CH_E_NOTFOUND : sq_fail(c->db, r, "read token");
+}
+
+static int sq_meta_get(ch_store *base, const char *key, char **value)
+{
+	int rc;
+	sqlite3_stmt *s = query_row(get_conn((sq_store *)base), S_META_GET, key, NULL, &rc);
+
+	*value = NULL;
+	if (s) {
+		*value = strdup((const char *)sqlite3_column_text(s, 0));
+		done(s);
+		rc = *value ? CH_OK : CH_E_NOMEM;
+	}
+	return rc;
+}
+
+static int sq_meta_put(ch_store *base, const char *key, const char *value)
+{
+	sq_store *st = (sq_store *)base;
+	sqlite3_stmt *s;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	s = stmt(c, S_META_PUT);
+	rc = s ? CH_OK : CH_E_IO;
+	if (s) {
+		bind_text(s, 1, key);
+		bind_text(s, 2, value);
+		rc = step_done(c, s, "write setting");
+	}
+	return tx_end(st, c, rc);
+}
+
+/* --- connectors ----------------------------------------------------------------- */
+
+static const char *doc_text(const ch_connector_row *row)
+{
+	return json_object_to_json_string_ext(row->doc, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static int read_row(sqlite3_stmt *s, int first, ch_connector_row *out)
+{
+	const char *doc;
+
+	memset(out, 0, sizeof(*out));
+	copy_col(s, first + 0, out->id, sizeof(out->id));
+	copy_col(s, first + 1, out->account_id, sizeof(out->account_id));
+	copy_col(s, first + 2, out->name, sizeof(out->name));
+	copy_col(s, first + 3, out->type, sizeof(out->type));
+	copy_col(s, first + 4, out->type_version, sizeof(out->type_version));
+	copy_col(s, first + 5, out->status, sizeof(out->status));
+	out->revision = sqlite3_column_int64(s, first + 6);
+	copy_col(s, first + 7, out->created_at, sizeof(out->created_at));
+	copy_col(s, first + 8, out->updated_at, sizeof(out->updated_at));
+	doc = (const char *)sqlite3_column_text(s, first + 9);
+	out->doc = doc ? json_tokener_parse(doc) : NULL;
+	if (!out->doc)
+		return ch_error_set(CH_E_IO, "database: connector %s has an unreadable document",
+				    out->id);
+	return CH_OK;
+}
+
+static int bump_count(conn *c, const char *account_id, int delta)
+{
+	sqlite3_stmt *s = stmt(c, S_CON_COUNT);
+
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, account_id);
+	sqlite3_bind_int(s, 2, delta);
+	return step_done(c, s, "count connectors");
+}
+
+static int put_idem(conn *c, const char *account_id, const char *key, const ch_idem_record *r,
+		    const char *now)
+{
+	sqlite3_stmt *s = stmt(c, S_IDEM_PUT);
+	int rc;
+
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, account_id);
+	bind_text(s, 2, key);
+	sqlite3_bind_blob(s, 3, r->request_hash, sizeof(r->request_hash), SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, r->status);
+	bind_text(s, 5, r->location);
+	bind_text(s, 6, r->body);
+	bind_text(s, 7, now);
+	rc = step_done(c, s, "store idempotency key");
+	return rc == CH_E_EXISTS ? CH_E_CONFLICT : rc;
+}
+
+static int insert_row(conn *c, const ch_connector_row *row)
+{
+	sqlite3_stmt *s = stmt(c, S_CON_INSERT);
+
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, row->id);
+	bind_text(s, 2, row->account_id);
+	bind_text(s, 3, row->name);
+	bind_text(s, 4, row->type);
+	bind_text(s, 5, row->type_version);
+	bind_text(s, 6, row->status);
+	bind_text(s, 7, row->created_at);
+	bind_text(s, 8, row->updated_at);
+	bind_text(s, 9, doc_text(row));
+	return step_done(c, s, "create connector");
+}
+
+static int sq_connector_insert(ch_store *base, const ch_connector_row *row, const char *idem_key,
+			       const ch_idem_record *idem)
+{
+	sq_store *st = (sq_store *)base;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	rc = insert_row(c, row);
+	if (rc == CH_OK)
+		rc = bump_count(c, row->account_id, 1);
+	if (rc == CH_OK && idem_key)
+		rc = put_idem(c, row->account_id, idem_key, idem, row->created_at);
+	return tx_end(st, c, rc);
+}
+
+static int sq_connector_get(ch_store *base, const char *account_id, const char *id,
+			    const char *name, ch_connector_row *out)
+{
+	int rc;
+	sqlite3_stmt *s = query_row(get_conn((sq_store *)base), id ? S_CON_GET_ID : S_CON_GET_NAME,
+				    account_id, id ? id : name, &rc);
+
+	memset(out, 0, sizeof(*out));
+	if (s) {
+		rc = read_row(s, 0, out);
+		done(s);
+	}
+	return rc;
+}
+
+/* Writes @p row over the stored one when its revision is @p expect. */
+static int update_row(conn *c, const ch_connector_row *row, int64_t expect)
+{
+	sqlite3_stmt *s = stmt(c, S_CON_UPDATE);
+	int rc;
+
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, row->account_id);
+	bind_text(s, 2, row->id);
+	bind_text(s, 3, row->name);
+	bind_text(s, 4, row->type);
+	bind_text(s, 5, row->type_version);
+	bind_text(s, 6, row->status);
+	bind_text(s, 7, row->updated_at);
+	bind_text(s, 8, doc_text(row));
+	sqlite3_bind_int64(s, 9, expect);
+	rc = step_done(c, s, "update connector");
+	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
+		rc = CH_E_CONFLICT;
+	return rc;
+}
+
+/* CH_E_NOTFOUND when the connector is gone, else CH_E_CONFLICT. */
+static int gone_or_stale(conn *c, const char *account_id, const char *id)
+{
+	int rc;
+	sqlite3_stmt *s = query_row(c, S_CON_GET_ID, account_id, id, &rc);
+
+	done(s);
+	return rc == CH_OK ? ch_error_set(CH_E_CONFLICT, "the connector changed meanwhile") : rc;
+}
+
+static int sq_connector_update(ch_store *base, const ch_connector_row *row, int64_t expect)
+{
+	sq_store *st = (sq_store *)base;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	rc = update_row(c, row, expect);
+	if (rc == CH_E_CONFLICT)
+		rc = gone_or_stale(c, row->account_id, row->id);
+	return tx_end(st, c, rc);
+}
+
+static int sq_connector_delete(ch_store *base, const char *account_id, const char *id,
+			       int64_t expect)
+{
+	sq_store *st = (sq_store *)base;
+	sqlite3_stmt *s;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	s = stmt(c, S_CON_DELETE);
+	rc = s ? CH_OK : CH_E_IO;
+	if (s) {
+		bind_text(s, 1, account_id);
+		bind_text(s, 2, id);
+		sqlite3_bind_int64(s, 3, expect);
+		rc = step_done(c, s, "delete connector");
+	}
+	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
+		rc = gone_or_stale(c, account_id, id);
+	else if (rc == CH_OK)
+		rc = bump_count(c, account_id, -1);
+	return tx_end(st, c, rc);
+}
+
+static int sq_idem_get(ch_store *base, const char *account_id, const char *key,
+		       ch_idem_record *out)
+{
+	int rc;
+	sqlite3_stmt *s = query_row(get_conn((sq_store *)base), S_IDEM_GET, account_id, key, &rc);
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return rc;
+	if (sqlite3_column_bytes(s, 0) == (int)sizeof(out->request_hash))
+		memcpy(out->request_hash, sqlite3_column_blob(s, 0), sizeof(out->request_hash));
+	out->status = sqlite3_column_int(s, 1);
+	copy_col(s, 2, out->location, sizeof(out->location));
+	out->body = strdup((const char *)sqlite3_column_text(s, 3));
+	done(s);
+	return out->body ? CH_OK : CH_E_NOMEM;
+}
+
+/* --- listing -------------------------------------------------------------------- */
+
+static const char *const sort_columns[CH_SORT_COUNT] = {"name", "created_at", "updated_at"};
+
+static int filter_mask(const ch_connector_query *q)
+{
+	return (q->type ? 1 : 0) | (q->status ? 2 : 0) | (q->name_prefix ? 4 : 0);
+}
+
+static void where_clause(char *out, size_t len, int mask)
+{
+	snprintf(out, len, "account_id = ?1%s%s%s", mask & 1 ? " AND type = ?2" : "",
+		 mask & 2 ? " AND status = ?3" : "",
+		 mask & 4 ? " AND name >= ?4 AND name < ?4 || '~'" : "");
+}
+
+static sqlite3_stmt *list_stmt(conn *c, const ch_connector_query *q, int descending)
+{
+	int mask = filter_mask(q);
+	int idx = S_LIST + ((int)q->sort * 2 + descending) * 8 + mask;
+	const char *dir = descending ? "DESC" : "ASC";
+	char where[160], sql[512];
+
+	where_clause(where, sizeof(where), mask);
+	/* names are unique in an account: they need no tie-breaker */
+	if (q->sort == CH_SORT_NAME)
+		snprintf(sql, sizeof(sql), "SELECT " ROW_COLUMNS " FROM connectors WHERE %s ORDER BY "
+			 "name %s LIMIT ?5 OFFSET ?6", where, dir);
+	else
+		snprintf(sql, sizeof(sql), "SELECT " ROW_COLUMNS " FROM connectors WHERE %s ORDER BY "
+			 "%s %s, id %s LIMIT ?5 OFFSET ?6", where, sort_columns[q->sort], dir, dir);
+	return stmt_sql(c, idx, sql);
+}
+
+static void bind_filters(sqlite3_stmt *s, const char *account_id, const ch_connector_query *q)
+{
+	bind_text(s, 1, account_id);
+	if (q->type)
+		bind_text(s, 2, q->type);
+	if (q->status)
+		bind_text(s, 3, q->status);
+	if (q->name_prefix)
+		bind_text(s, 4, q->name_prefix);
+}
+
+static int count_rows(conn *c, const char *account_id, const ch_connector_query *q, size_t *total)
+{
+	int mask = filter_mask(q);
+	char where[160], sql[256];
+	sqlite3_stmt *s;
+	int r;
+
+	if (mask == 0) {
+		s = stmt(c, S_ACC_TOTAL);
+	} else {
+		where_clause(where, sizeof(where), mask);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM connectors WHERE %s", where);
+		s = stmt_sql(c, S_LIST_COUNT + mask, sql);
+	}
+	if (!s)
+		return CH_E_IO;
+	bind_filters(s, account_id, q);
+	r = sqlite3_step(s);
+	*total = r == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
+	done(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? CH_OK : sq_fail(c->db, r, "count");
+}
+
+static int fetch_rows(conn *c, sqlite3_stmt *s, size_t limit, ch_connector_row *rows,
+		      size_t *count)
+{
+	int r, rc = CH_OK;
+
+	*count = 0;
+	while (rc == CH_OK && *count < limit && (r = sqlite3_step(s)) == SQLITE_ROW)
+		rc = read_row(s, 0, &rows[(*count)++]);
+	if (rc == CH_OK && *count < limit && r != SQLITE_DONE)
+		rc = sq_fail(c->db, r, "list");
+	done(s);
+	return rc;
+}
+
+static void reverse_rows(ch_connector_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		ch_connector_row t = rows[i];
+
+		rows[i] = rows[n - 1 - i];
+		rows[n - 1 - i] = t;
+	}
+}
+
+/*
+ * Pages in the second half are read from the other end of the index, so the
+ * last page costs what the first does: OFFSET never skips more than half of
+ * the rows.
+ */
+static int sq_connector_list(ch_store *base, const char *account_id, const ch_connector_query *q,
+			     ch_connector_row **rows, size_t *count, size_t *total)
+{
+	conn *c = get_conn((sq_store *)base);
+	size_t offset = (q->page - 1) * q->per_page, limit = q->per_page;
+	int from_end, rc;
+	sqlite3_stmt *s;
+
+	*rows = NULL;
+	*count = 0;
+	rc = c ? count_rows(c, account_id, q, total) : CH_E_IO;
+	if (rc != CH_OK || offset >= *total)
+		return rc;
+	if (offset + limit > *total)
+		limit = *total - offset;
+	from_end = offset > *total - offset - limit;
+	if (from_end)
+		offset = *total - offset - limit;
+	*rows = calloc(limit, sizeof(**rows));
+	s = list_stmt(c, q, from_end ? !q->descending : q->descending);
+	if (!*rows || !s)
+		return *rows ? CH_E_IO : CH_E_NOMEM;
+	bind_filters(s, account_id, q);
+	sqlite3_bind_int64(s, 5, (int64_t)limit);
+	sqlite3_bind_int64(s, 6, (int64_t)offset);
+	rc = fetch_rows(c, s, limit, *rows, count);
+	if (from_end)
+		reverse_rows(*rows, *count);
+	return rc;
+}
+
+/* --- rewriting every row (key rotation) ------------------------------------------ */
+
+#define REWRITE_BATCH 256
+
+static int rewrite_batch(conn *c, int64_t *after, int (*fn)(void *, ch_connector_row *),
+			 void *cls, int *seen)
+{
+	sqlite3_stmt *s = stmt(c, S_CON_BATCH);
+	ch_connector_row *rows = calloc(REWRITE_BATCH, sizeof(*rows));
+	size_t n = 0;
+	int rc = rows && s ? CH_OK : CH_E_NOMEM, r;
+
+	*seen = 0;
+	if (rc != CH_OK) {
+		free(rows);
+		return rc;
+	}
+	sqlite3_bind_int64(s, 1, *after);
+	while (rc == CH_OK && n < REWRITE_BATCH && sqlite3_step(s) == SQLITE_ROW) {
+		*after = sqlite3_column_int64(s, 0);
+		rc = read_row(s, 1, &rows[n++]);
+	}
+	done(s);
+	*seen = (int)n;
+	for (size_t i = 0; rc == CH_OK && i < n; i++) {
+		r = fn(cls, &rows[i]);
+		rc = r < 0 ? r : (r > 0 ? update_row(c, &rows[i], rows[i].revision) : CH_OK);
+	}
+	ch_connector_rows_free(rows, n);
+	return rc;
+}
+
+static int sq_connector_rewrite_all(ch_store *base, int (*fn)(void *, ch_connector_row *),
+				    void *cls)
+{
+	sq_store *st = (sq_store *)base;
+	int64_t after = -1;
+	int seen = 1;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	while (rc == CH_OK && seen > 0)
+		rc = rewrite_batch(c, &after, fn, cls, &seen);
+	return tx_end(st, c, rc);
+}
+
+static const ch_store_ops sq_ops = {
+	.close = sq_close,
+	.account_create = sq_account_create,
+	.account_find = sq_account_find,
+	.token_create = sq_token_create,
+	.token_find = sq_token_find,
+	.meta_get = sq_meta_get,
+	.meta_put = sq_meta_put,
+	.connector_insert = sq_connector_insert,
+	.connector_get = sq_connector_get,
+	.connector_update = sq_connector_update,
+	.connector_delete = sq_connector_delete,
+	.connector_list = sq_connector_list,
+	.connector_rewrite_all = sq_connector_rewrite_all,
+	.idem_get = sq_idem_get,
+};

@@ -1,0 +1,196 @@
+/*
+ * Storage: accounts, API tokens, connectors, idempotency records and
+ * settings, behind one interface so PostgreSQL can join SQLite as a second
+ * backend (a backend fills a ch_store_ops table).
+ *
+ * Every function is one transaction; every row belongs to an account and
+ * every connector query is scoped by the caller's account: a row of another
+ * account is CH_E_NOTFOUND, exactly like a row that does not exist.
+ */
+#ifndef CH_STORE_H
+#define CH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#define CH_ID_LEN 40
+#define CH_NAME_LEN 64
+#define CH_TYPE_LEN 80
+#define CH_TIME_LEN 32
+#define CH_TOKEN_HASH_LEN 32
+
+typedef struct ch_store ch_store;
+
+/** Who is calling: the account a token belongs to. */
+typedef struct ch_principal {
+	char account_id[CH_ID_LEN];
+	char account_name[CH_NAME_LEN];
+	int admin;
+} ch_principal;
+
+/** One connector as stored. doc holds everything else: {config,
+ *  variables, timezone, date_format, rate_limit} with secrets sealed. */
+typedef struct ch_connector_row {
+	char id[CH_ID_LEN];
+	char account_id[CH_ID_LEN];
+	char name[CH_NAME_LEN];
+	char type[CH_TYPE_LEN];
+	char type_version[CH_TYPE_LEN];
+	char status[16];
+	int64_t revision;
+	char created_at[CH_TIME_LEN];
+	char updated_at[CH_TIME_LEN];
+	json_object *doc; /* owned */
+} ch_connector_row;
+
+/** Sort orders of the connector list. */
+typedef enum ch_connector_sort {
+	CH_SORT_NAME = 0,
+	CH_SORT_CREATED,
+	CH_SORT_UPDATED,
+	CH_SORT_COUNT
+} ch_connector_sort;
+
+typedef struct ch_connector_query {
+	size_t page;     /* from 1 */
+	size_t per_page; /* 1..100 */
+	ch_connector_sort sort;
+	int descending;
+	const char *type;        /* filters, NULL when absent */
+	const char *status;
+	const char *name_prefix;
+} ch_connector_query;
+
+/** A stored response to replay for a repeated Idempotency-Key. */
+typedef struct ch_idem_record {
+	uint8_t request_hash[32];
+	int status;
+	char location[256];
+	char *body; /* malloc'd */
+} ch_idem_record;
+
+/** The functions a backend provides. */
+typedef struct ch_store_ops {
+	void (*close)(ch_store *st);
+	int (*account_create)(ch_store *st, const char *name, char id_out[CH_ID_LEN]);
+	int (*account_find)(ch_store *st, const char *name, char id_out[CH_ID_LEN]);
+	int (*token_create)(ch_store *st, const char *account_id, int admin,
+			    const uint8_t hash[CH_TOKEN_HASH_LEN]);
+	int (*token_find)(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out);
+	int (*meta_get)(ch_store *st, const char *key, char **value);
+	int (*meta_put)(ch_store *st, const char *key, const char *value);
+	int (*connector_insert)(ch_store *st, const ch_connector_row *row, const char *idem_key,
+				const ch_idem_record *idem);
+	int (*connector_get)(ch_store *st, const char *account_id, const char *id, const char *name,
+			     ch_connector_row *out);
+	int (*connector_update)(ch_store *st, const ch_connector_row *row, int64_t expect_revision);
+	int (*connector_delete)(ch_store *st, const char *account_id, const char *id,
+				int64_t expect_revision);
+	int (*connector_list)(ch_store *st, const char *account_id, const ch_connector_query *q,
+			      ch_connector_row **rows, size_t *count, size_t *total);
+	int (*connector_rewrite_all)(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
+				     void *cls);
+	int (*idem_get)(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);
+} ch_store_ops;
+
+struct ch_store {
+	const ch_store_ops *ops;
+};
+
+/**
+ * Opens (creating if needed) the SQLite database at @p path in WAL mode and
+ * applies the migrations it lacks, in one transaction.
+ * @return CH_OK; CH_E_IO with ch_error_last() saying why.
+ */
+int ch_store_open_sqlite(ch_store **out, const char *path);
+
+/** Opens "<data_dir>/connhub.db" (see ch_store_open_sqlite). */
+int ch_store_open_dir(ch_store **out, const char *data_dir);
+
+/** Closes the store. Every thread that used it must be done. NULL: no-op. */
+void ch_store_close(ch_store *st);
+
+/** The schema version the database is at after opening. */
+int ch_store_schema_version(void);
+
+/* Thin wrappers over the ops, so callers read like plain functions. */
+
+/** Creates an account; CH_E_EXISTS when the name is taken. */
+int ch_store_account_create(ch_store *st, const char *name, char id_out[CH_ID_LEN]);
+
+/** The id of the account called @p name, or CH_E_NOTFOUND. */
+int ch_store_account_find(ch_store *st, const char *name, char id_out[CH_ID_LEN]);
+
+/** Stores a token's keyed hash for an account. */
+int ch_store_token_create(ch_store *st, const char *account_id, int admin,
+			  const uint8_t hash[CH_TOKEN_HASH_LEN]);
+
+/** The principal a token hash belongs to, or CH_E_NOTFOUND. */
+int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out);
+
+/** A setting (malloc'd copy), or CH_E_NOTFOUND. */
+int ch_store_meta_get(ch_store *st, const char *key, char **value);
+
+/** Sets a setting. */
+int ch_store_meta_put(ch_store *st, const char *key, const char *value);
+
+/**
+ * Inserts a connector (revision 1). With @p idem_key, stores @p idem in the
+ * same transaction. CH_E_EXISTS when the name is taken in the account;
+ * CH_E_CONFLICT when the idempotency key was taken meanwhile.
+ */
+int ch_store_connector_insert(ch_store *st, const ch_connector_row *row, const char *idem_key,
+			      const ch_idem_record *idem);
+
+/** A connector of the account by id (when @p id) or by name. */
+int ch_store_connector_get(ch_store *st, const char *account_id, const char *id, const char *name,
+			   ch_connector_row *out);
+
+/**
+ * Writes a connector back with revision + 1 when its stored revision is
+ * @p expect_revision; CH_E_CONFLICT when it is not (someone wrote first),
+ * CH_E_NOTFOUND when it is gone, CH_E_EXISTS on a name clash.
+ */
+int ch_store_connector_update(ch_store *st, const ch_connector_row *row, int64_t expect_revision);
+
+/** Deletes a connector; @p expect_revision < 0 skips the revision check. */
+int ch_store_connector_delete(ch_store *st, const char *account_id, const char *id,
+			      int64_t expect_revision);
+
+/**
+ * One page of the account's connectors.
+ * @param[out] rows   array of @p count rows (ch_connector_rows_free).
+ * @param[out] total  how many match the filters in all.
+ */
+int ch_store_connector_list(ch_store *st, const char *account_id, const ch_connector_query *q,
+			    ch_connector_row **rows, size_t *count, size_t *total);
+
+/**
+ * Calls @p fn on every connector of every account and writes back the
+ * rows it changed (fn returns 1), all in one transaction; fn returning a
+ * negative code rolls everything back and is returned.
+ */
+int ch_store_connector_rewrite_all(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
+				   void *cls);
+
+/** The stored response of an idempotency key, or CH_E_NOTFOUND. */
+int ch_store_idem_get(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);
+
+/** Frees the body of a record. */
+void ch_idem_record_clear(ch_idem_record *rec);
+
+/** Frees the doc of a row (the row itself is not freed). */
+void ch_connector_row_clear(ch_connector_row *row);
+
+/** Frees an array of rows from ch_store_connector_list(). */
+void ch_connector_rows_free(ch_connector_row *rows, size_t count);
+
+/** A new random id "<prefix>_<26 chars of base32>" (160 bits). */
+void ch_store_new_id(const char *prefix, char out[CH_ID_LEN]);
+
+/** Now as RFC 3339 UTC with milliseconds: "2026-11-23T19:00:00.123Z". */
+void ch_store_now(char out[CH_TIME_LEN]);
+
+#endif /* CH_STORE_H */
