@@ -85,12 +85,43 @@ static const char *str_at(json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
+/* Reports every {"$secret": ...} object in a request: the server's sealed
+ * form, never accepted from a client. */
+static void check_no_envelopes(json_object *v, char *ptr, size_t used, size_t cap,
+			       json_object *errors)
+{
+	if (ch_secret_is_envelope(v)) {
+		add_error(errors, used ? ptr : "", "a {\"$secret\": ...} object is reserved");
+		return;
+	}
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val)
+		{
+			int w = snprintf(ptr + used, cap - used, "/%s", key);
+
+			if (w > 0 && used + (size_t)w < cap)
+				check_no_envelopes(val, ptr, used + (size_t)w, cap, errors);
+			ptr[used] = '\0';
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			int w = snprintf(ptr + used, cap - used, "/%zu", i);
+
+			if (w > 0 && used + (size_t)w < cap)
+				check_no_envelopes(json_object_array_get_idx(v, i), ptr,
+						   used + (size_t)w, cap, errors);
+			ptr[used] = '\0';
+		}
+	}
+}
+
 /* Reports server-owned fields and returns a copy of @p body without them. */
 static json_object *strip_server_owned(json_object *body, json_object *errors)
 {
 	json_object *copy = NULL;
-	char ptr[64];
+	char ptr[512] = "";
 
+	check_no_envelopes(body, ptr, 0, sizeof(ptr), errors);
 	json_object_deep_copy(body, &copy, NULL);
 	for (int i = 0; server_owned[i]; i++) {
 		if (!json_object_object_get_ex(body, server_owned[i], NULL))
@@ -226,7 +257,10 @@ static json_object *secret_pointers(const ch_type *type, json_object *doc)
 	json_object *out = json_object_new_array();
 	char ptr[512];
 
-	for (size_t i = 0; i < json_object_array_length(rel); i++) {
+	/* NULL cannot happen: the loader refuses a schema whose secret fields
+	 * cannot be listed. Variable keys cannot hold '/' or '~' (their
+	 * pattern), so they need no pointer escaping. */
+	for (size_t i = 0; rel && i < json_object_array_length(rel); i++) {
 		snprintf(ptr, sizeof(ptr), "/config%s",
 			 json_object_get_string(json_object_array_get_idx(rel, i)));
 		json_object_array_add(out, json_object_new_string(ptr));
@@ -380,8 +414,12 @@ static json_object *merge_variables(json_object *stored, json_object *list, json
 		const char *s = json_object_get_string(val);
 
 		snprintf(ptr, sizeof(ptr), "/variables/%zu/value", i++);
-		if (s && strcmp(s, CH_SECRET_MASK) == 0 && ch_secret_is_envelope(oldval))
-			json_object_object_add(var, "value", json_object_get(oldval));
+		if (s && strcmp(s, CH_SECRET_MASK) == 0 && ch_secret_is_envelope(oldval)) {
+			json_object *keep = NULL;
+
+			json_object_deep_copy(oldval, &keep, NULL);
+			json_object_object_add(var, "value", keep);
+		}
 		else if (s && strcmp(s, CH_SECRET_MASK) == 0)
 			add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
 		else if (json_object_get_boolean(json_object_object_get(old, "locked")) &&

@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 bash tools/setup-deps.sh
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCH_BUILD_TESTS=OFF >/dev/null
 cmake --build build/release -j"$(nproc)" >/dev/null
-exec build/release/core/connhub serve \
-  --plugins-dir "$PWD/build/release/plugins" \
-  --data-dir "${CONNHUB_DATA_DIR:-connhub-data}" "$@"
+data_dir=${CONNHUB_DATA_DIR:-connhub-data}
+connhub=build/release/core/connhub
+# The first start of a data directory prints an admin token itself; on later
+# starts make a fresh one so the command always shows a token to use.
+if [ -f "$data_dir/connhub.db" ]; then
+  echo "admin token (new for this run): $("$connhub" tokens create default --admin --data-dir "$data_dir")"
+fi
+exec "$connhub" serve --plugins-dir "$PWD/build/release/plugins" --data-dir "$data_dir" "$@"

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "hostapi.h"
 #include "jsonschema.h"
+#include "secret/secret.h"
 #include "semver.h"
 #include "utf8.h"
 
@@ -266,7 +267,7 @@ static int check_categories(const ch_type_desc *t, size_t i, json_object *out, c
 static int check_schema(ch_type *type, size_t i, json_object **doc_out, char **reason)
 {
 	char err[512];
-	json_object *doc, *kind = NULL;
+	json_object *doc, *kind = NULL, *paths;
 	int rc;
 
 	if (!type->desc->config_schema || !*type->desc->config_schema)
@@ -285,6 +286,13 @@ static int check_schema(ch_type *type, size_t i, json_object **doc_out, char **r
 			      "bad metadata: types[%zu].config_schema must describe an object "
 			      "(\"type\": \"object\")",
 			      i);
+	paths = ch_secret_schema_paths(type->schema);
+	if (!paths)
+		return reject(reason, CH_E_INVALID,
+			      "bad metadata: types[%zu].config_schema is too deep or branches too "
+			      "much to find its secret fields",
+			      i);
+	json_object_put(paths);
 	*doc_out = json_object_get(doc);
 	return CH_OK;
 }

@@ -299,24 +299,23 @@ out:
 	return rc;
 }
 
-/* Parses an envelope's plaintext (NUL-terminated) back into a value. */
-static int parse_plain(const unsigned char *plain, size_t len, json_object **out)
+/* Parses an envelope's plaintext (NUL-terminated) back into a value with
+ * @p tok (created on first use, kept for the next envelope). */
+static int parse_plain(json_tokener **tok, const unsigned char *plain, size_t len,
+		       json_object **out)
 {
-	json_tokener *tok = json_tokener_new_ex(CH_SECRET_MAX_DEPTH);
-	int rc = CH_E_NOMEM;
-
 	*out = NULL;
-	if (!tok)
-		goto out;
-	*out = json_tokener_parse_ex(tok, (const char *)plain, (int)len + 1);
-	rc = json_tokener_get_error(tok) == json_tokener_success ? CH_OK : CH_E_INVALID;
-	if (rc != CH_OK) {
-		json_object_put(*out);
-		*out = NULL;
-	}
-out:
-	json_tokener_free(tok);
-	return rc;
+	if (!*tok)
+		*tok = json_tokener_new_ex(CH_SECRET_MAX_DEPTH);
+	if (!*tok)
+		return CH_E_NOMEM;
+	json_tokener_reset(*tok);
+	*out = json_tokener_parse_ex(*tok, (const char *)plain, (int)len + 1);
+	if (json_tokener_get_error(*tok) == json_tokener_success)
+		return CH_OK;
+	json_object_put(*out);
+	*out = NULL;
+	return CH_E_INVALID;
 }
 
 /* --- walking a document ------------------------------------------------------ */
@@ -334,6 +333,7 @@ struct walk {
 	int descend; /* walk into what replaced an envelope */
 	char *err;
 	size_t errlen;
+	json_tokener *tok; /* for plaintexts, made on first use */
 };
 
 static int walk_node(struct walk *w, json_object *node, int depth);
@@ -418,8 +418,10 @@ static int walk_doc(struct walk *w, json_object *doc, const char *account, const
 	if (rc == CH_OK)
 		rc = walk_node(w, doc, 0);
 	else if (rc == CH_E_INVALID && w->err && w->errlen)
-		snprintf(w->err, w->errlen, "account and connector ids must be given without newlines");
+		snprintf(w->err, w->errlen, "account and connector ids must be given, without newlines");
 	free(w->path.buf);
+	if (w->tok)
+		json_tokener_free(w->tok);
 	return rc;
 }
 
@@ -449,7 +451,7 @@ static int visit_open(struct walk *w, json_object *env, json_object **repl, int 
 	int rc = ch_secret_open_text(&plain, &len, w->ring, env, w->path.buf);
 
 	if (rc == CH_OK)
-		rc = parse_plain(plain, len, repl);
+		rc = parse_plain(&w->tok, plain, len, repl);
 	ch_secret_plain_free(plain, len);
 	*replace = rc == CH_OK;
 	return rc == CH_OK ? CH_OK : visit_fail(w, env, rc);
@@ -484,7 +486,7 @@ static int visit_mask(struct walk *w, json_object *env, json_object **repl, int 
 int ch_secret_open_all(const ch_keyring *ring, json_object *doc, const char *account,
 		       const char *connector, char *err, size_t errlen)
 {
-	struct walk w = {ring, {0}, visit_open, 1, err, errlen};
+	struct walk w = {ring, {0}, visit_open, 1, err, errlen, NULL};
 
 	return walk_doc(&w, doc, account, connector);
 }
@@ -492,14 +494,14 @@ int ch_secret_open_all(const ch_keyring *ring, json_object *doc, const char *acc
 int ch_secret_reseal_all(const ch_keyring *ring, json_object *doc, const char *account,
 			 const char *connector, char *err, size_t errlen)
 {
-	struct walk w = {ring, {0}, visit_reseal, 0, err, errlen};
+	struct walk w = {ring, {0}, visit_reseal, 0, err, errlen, NULL};
 
 	return walk_doc(&w, doc, account, connector);
 }
 
 void ch_secret_mask_all(json_object *doc)
 {
-	struct walk w = {NULL, {0}, visit_mask, 0, NULL, 0};
+	struct walk w = {NULL, {0}, visit_mask, 0, NULL, 0, NULL};
 
 	walk_doc(&w, doc, "", "");
 }

@@ -171,24 +171,23 @@ static int parse_kid(const char *s, size_t len, int *kid)
 /* Decodes BASE64 into @p key; *n is the decoded size (0 when not base64). */
 static int decode_key(const char *s, size_t len, unsigned char *key, size_t *n)
 {
-	unsigned char buf[KEY_BYTES * 2 + 2];
-	int rc = CH_E_INVALID;
+	size_t size = len / 4 * 3 + 3;
+	unsigned char *buf = malloc(size);
+	int rc = CH_E_NOMEM;
 
 	*n = 0;
-	if (len > sizeof(buf) / 3 * 4) {
-		*n = len / 4 * 3; /* far too long; the exact size does not matter */
-		return CH_E_INVALID;
-	}
-	if (sodium_base642bin(buf, sizeof(buf), s, len, NULL, n, NULL, B64) != 0) {
-		*n = 0;
+	if (!buf)
 		goto out;
-	}
-	if (*n == KEY_BYTES) {
-		memcpy(key, buf, KEY_BYTES);
+	rc = CH_E_INVALID;
+	if (sodium_base642bin(buf, size, s, len, NULL, n, NULL, B64) != 0)
+		*n = 0;
+	else if (*n == KEY_BYTES)
 		rc = CH_OK;
-	}
+	if (rc == CH_OK)
+		memcpy(key, buf, KEY_BYTES);
+	sodium_memzero(buf, size);
 out:
-	sodium_memzero(buf, sizeof(buf));
+	free(buf);
 	return rc;
 }
 
@@ -198,21 +197,21 @@ static int parse_entry(ch_keyring *ring, const struct source *src, unsigned line
 {
 	const char *colon = memchr(s, ':', len);
 	size_t n = 0;
-	int kid = 0;
+	int kid = 0, rc;
 
 	if (!colon || parse_kid(s, (size_t)(colon - s), &kid) != CH_OK)
 		return bad_entry(src, line, "expected KID:BASE64 with a KID from 1 to %d", INT_MAX);
 	if (ch_keyring_has(ring, kid))
 		return bad_entry(src, line, "duplicate key id %d", kid);
 	colon++;
-	if (decode_key(colon, len - (size_t)(colon - s), ring->keys + ring->n * KEY_BYTES, &n) !=
-	    CH_OK) {
-		if (n == 0)
-			return bad_entry(src, line, "key is not valid base64");
+	rc = decode_key(colon, len - (size_t)(colon - s), ring->keys + ring->n * KEY_BYTES, &n);
+	if (rc == CH_E_INVALID && n == 0)
+		return bad_entry(src, line, "key is not valid base64");
+	if (rc == CH_E_INVALID)
 		return bad_entry(src, line, "key is %zu bytes, not %u", n, (unsigned)KEY_BYTES);
-	}
-	ring->kids[ring->n++] = kid;
-	return CH_OK;
+	if (rc == CH_OK)
+		ring->kids[ring->n++] = kid;
+	return rc;
 }
 
 static int is_blank(char c)

@@ -178,8 +178,10 @@ void ch_secret_mask_all(json_object *doc);
 /**
  * Wipes and frees a document that held opened secrets: every string in it
  * is zeroed (sodium_memzero) before json_object_put (object keys are not
- * secret and are left). NULL is a no-op. See "Memory" above for the copies
- * json-c keeps on its own.
+ * secret and are left), also those of values it shares with another
+ * document (json_object_get): give it a document that owns its values.
+ * NULL is a no-op. See "Memory" above for the copies json-c keeps on its
+ * own.
  */
 void ch_secret_wipe(json_object *doc);
 
