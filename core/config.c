@@ -42,6 +42,16 @@ static const option options[] = {
 	{"connection-timeout", "CONNHUB_CONNECTION_TIMEOUT", UINT(timeout_s, 86400), "seconds an idle connection is kept"},
 	{"shutdown-timeout", "CONNHUB_SHUTDOWN_TIMEOUT", UINT(shutdown_s, 3600), "seconds requests in flight get to finish on SIGTERM"},
 	{"max-body", "CONNHUB_MAX_BODY", OPT_SIZE, offsetof(ch_config, body_limit), 0, 1ULL << 30, "largest request body in bytes"},
+	{"plugin-isolation", "CONNHUB_PLUGIN_ISOLATION", STR(plugin_isolation), "process (each plugin in supervised runner processes) or none (in the host: trusted plugins, benchmarks)"},
+	{"plugin-runners", "CONNHUB_PLUGIN_RUNNERS", UINT(plugin_runners, 16), "runner processes per plugin file (1-16)"},
+	{"plugin-queue", "CONNHUB_PLUGIN_QUEUE", UINT(plugin_queue, 100000), "calls that may wait for a busy plugin's runner; beyond, 503 with Retry-After"},
+	{"plugin-timeout-ms", "CONNHUB_PLUGIN_TIMEOUT_MS", UINT(plugin_timeout_ms, 3600000), "deadline of a plugin operation (setup, test, ...)"},
+	{"plugin-load-timeout-ms", "CONNHUB_PLUGIN_LOAD_TIMEOUT_MS", UINT(plugin_load_timeout_ms, 600000), "deadline of loading a plugin and reading its metadata"},
+	{"plugin-memory-mb", "CONNHUB_PLUGIN_MEMORY_MB", UINT(plugin_memory_mb, 1048576), "address-space limit of a runner (0: none)"},
+	{"plugin-cpu-s", "CONNHUB_PLUGIN_CPU_S", UINT(plugin_cpu_s, 86400), "CPU seconds one plugin call may use (0: no limit)"},
+	{"plugin-files", "CONNHUB_PLUGIN_FILES", UINT(plugin_files, 1048576), "open-file limit of a runner (0: inherit)"},
+	{"quarantine-crashes", "CONNHUB_QUARANTINE_CRASHES", UINT(quarantine_crashes, 1000), "crashes within the window that quarantine a plugin (0: never)"},
+	{"quarantine-window-s", "CONNHUB_QUARANTINE_WINDOW_S", UINT(quarantine_window_s, 604800), "the quarantine window in seconds"},
 	{"log-level", "CONNHUB_LOG_LEVEL", OPT_LEVEL, offsetof(ch_config, log_level), 0, 0, "error, warn, info or debug"},
 };
 
@@ -62,6 +72,16 @@ void ch_config_defaults(ch_config *cfg)
 	cfg->shutdown_s = 10;
 	cfg->body_limit = 1024 * 1024;
 	cfg->log_level = CH_LOG_INFO;
+	snprintf(cfg->plugin_isolation, sizeof(cfg->plugin_isolation), "process");
+	cfg->plugin_runners = 2;
+	cfg->plugin_queue = 16;
+	cfg->plugin_timeout_ms = 30000;
+	cfg->plugin_load_timeout_ms = 5000;
+	cfg->plugin_memory_mb = 512;
+	cfg->plugin_cpu_s = 30;
+	cfg->plugin_files = 256;
+	cfg->quarantine_crashes = 3;
+	cfg->quarantine_window_s = 600;
 }
 
 static const option *find_option(const char *name, size_t len)
@@ -249,6 +269,9 @@ int ch_config_load(ch_config *cfg, int argc, char **argv, char *err, size_t errl
 		rc = load_env(cfg, err, errlen);
 	if (rc == CH_OK)
 		rc = walk_args(cfg, argc, argv, 0, err, errlen);
+	if (rc == CH_OK && strcmp(cfg->plugin_isolation, "process") != 0 &&
+	    strcmp(cfg->plugin_isolation, "none") != 0)
+		rc = fail(err, errlen, "plugin-isolation must be process or none");
 	if (rc == CH_OK && !cfg->key_file[0] &&
 	    snprintf(cfg->key_file, sizeof(cfg->key_file), "%s/master.key", cfg->data_dir) >=
 		    (int)sizeof(cfg->key_file))
@@ -269,7 +292,11 @@ void ch_config_usage(FILE *out)
 			options[i].help);
 	fprintf(out, "\nDefaults: --listen %s --data-dir %s --plugins-dir %s --threads %u\n"
 		     "  --max-connections %u --max-connections-per-ip %u --connection-timeout %u\n"
-		     "  --shutdown-timeout %u --max-body %zu --log-level info\n",
+		     "  --shutdown-timeout %u --max-body %zu --log-level info\n"
+		     "  --plugin-isolation process --plugin-runners 2 --plugin-queue 16\n"
+		     "  --plugin-timeout-ms 30000 --plugin-load-timeout-ms 5000\n"
+		     "  --plugin-memory-mb 512 --plugin-cpu-s 30 --plugin-files 256\n"
+		     "  --quarantine-crashes 3 --quarantine-window-s 600\n",
 		d.listen, d.data_dir, d.plugins_dir, d.threads, d.conn_limit, d.per_ip_limit,
 		d.timeout_s, d.shutdown_s, d.body_limit);
 }

@@ -24,6 +24,16 @@ typedef struct ch_config {
 	unsigned shutdown_s;
 	size_t body_limit;
 	int log_level;
+	char plugin_isolation[16]; /* "process" or "none" */
+	unsigned plugin_runners;
+	unsigned plugin_queue;
+	unsigned plugin_timeout_ms;
+	unsigned plugin_load_timeout_ms;
+	unsigned plugin_memory_mb;
+	unsigned plugin_cpu_s;
+	unsigned plugin_files;
+	unsigned quarantine_crashes;
+	unsigned quarantine_window_s;
 } ch_config;
 
 /** Fills the defaults. */

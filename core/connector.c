@@ -6,6 +6,8 @@
 
 #include "error.h"
 
+#include <json-c/json_pointer.h>
+
 #define DEFAULT_TIMEZONE "UTC"
 #define DEFAULT_DATE_FORMAT "YYYY-MM-DD"
 
@@ -139,6 +141,8 @@ static void check_names(json_object *body, json_object *errors)
 
 	if (name && ch_connector_is_id(name))
 		add_error(errors, "/name", "must not look like a connector id");
+	if (name && strcmp(name, "types") == 0)
+		add_error(errors, "/name", "\"types\" is reserved (it names /api/v1/connectors/types)");
 	if (tz && !ch_timezone_valid(tz))
 		add_error(errors, "/timezone", "is not a known IANA time zone (e.g. Europe/Paris)");
 }
@@ -290,6 +294,38 @@ static int seal(const ch_connector_env *env, const ch_type *type, ch_connector_r
 
 /* --- create -------------------------------------------------------------------------- */
 
+/* On create there is no stored secret for "********" to keep. */
+static void check_no_masks(const ch_type *type, json_object *body, json_object *errors)
+{
+	json_object *rel = ch_secret_schema_paths(ch_type_schema(type)), *v = NULL;
+	json_object *config = json_object_object_get(body, "config");
+	json_object *vars = json_object_object_get(body, "variables");
+	const char *msg = "\"********\" stands for a stored secret; a new connector has none";
+	char ptr[512];
+
+	for (size_t i = 0; rel && i < json_object_array_length(rel); i++) {
+		const char *p = json_object_get_string(json_object_array_get_idx(rel, i));
+
+		if (json_pointer_get(config, p, &v) == 0 &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), CH_SECRET_MASK) == 0) {
+			snprintf(ptr, sizeof(ptr), "/config%s", p);
+			add_error(errors, ptr, msg);
+		}
+	}
+	json_object_put(rel);
+	for (size_t i = 0; json_object_is_type(vars, json_type_array) &&
+			   i < json_object_array_length(vars);
+	     i++) {
+		const char *val = str_at(json_object_array_get_idx(vars, i), "value");
+
+		if (val && strcmp(val, CH_SECRET_MASK) == 0) {
+			snprintf(ptr, sizeof(ptr), "/variables/%zu/value", i);
+			add_error(errors, ptr, msg);
+		}
+	}
+}
+
 static void check_create(const ch_connector_env *env, json_object *body, json_object *errors,
 			 const ch_type **type)
 {
@@ -301,6 +337,8 @@ static void check_create(const ch_connector_env *env, json_object *body, json_ob
 	*type = find_type(env, body, errors);
 	if (*type && json_object_is_type(config, json_type_object))
 		validate_into(ch_type_schema(*type), config, "/config", errors);
+	if (*type)
+		check_no_masks(*type, body, errors);
 }
 
 static json_object *new_doc(json_object *body)

@@ -30,6 +30,7 @@ static const struct status_row rows[] = {
 	{CH_E_FORBIDDEN, "CH_E_FORBIDDEN", 403, "forbidden"},
 	{CH_E_CRASHED, "CH_E_CRASHED", 502, "plugin-crashed"},
 	{CH_E_UNAVAILABLE, "CH_E_UNAVAILABLE", 503, "unavailable"},
+	{CH_E_BUSY, "CH_E_BUSY", 503, "busy"},
 };
 
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))

@@ -19,6 +19,8 @@
 #include "log.h"
 #include "host.h"
 #include "plugin/cache.h"
+#include "plugin/pool.h"
+#include "plugin/runner.h"
 
 #ifndef CH_VERSION
 #define CH_VERSION "0.0.0"
@@ -124,8 +126,36 @@ static void block_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+static int configure_plugins(const ch_config *cfg, char *exe, size_t len)
+{
+	ch_plugin_opts o = {
+		.isolation = strcmp(cfg->plugin_isolation, "none") == 0 ? CH_ISOLATION_NONE
+									 : CH_ISOLATION_PROCESS,
+		.runner_exe = exe,
+		.runners = cfg->plugin_runners,
+		.queue = cfg->plugin_queue,
+		.call_timeout_ms = cfg->plugin_timeout_ms,
+		.load_timeout_ms = cfg->plugin_load_timeout_ms,
+		.memory_mb = cfg->plugin_memory_mb,
+		.cpu_s = cfg->plugin_cpu_s,
+		.files = cfg->plugin_files,
+		.quarantine_crashes = cfg->quarantine_crashes,
+		.quarantine_window_s = cfg->quarantine_window_s,
+	};
+	/* Runners are this very binary, started by path (never fork()ed from
+	 * the threaded server). */
+	ssize_t n = readlink("/proc/self/exe", exe, len - 1);
+
+	if (n <= 0)
+		return ch_error_set(CH_E_IO, "cannot find the connhub binary: %s", strerror(errno));
+	exe[n] = '\0';
+	ch_plugin_configure(&o);
+	return CH_OK;
+}
+
 static int serve(const ch_config *cfg)
 {
+	char exe[CH_PATH_MAX];
 	char token[CH_TOKEN_LEN] = "";
 	ch_app app = {0};
 	ch_host host;
@@ -141,7 +171,9 @@ static int serve(const ch_config *cfg)
 	app.keys = host.keys;
 	memcpy(app.token_key, host.token_key, sizeof(app.token_key));
 	app.started_ms = ch_clock_mono_ms();
-	rc = ch_api_init(&app);
+	rc = configure_plugins(cfg, exe, sizeof(exe));
+	if (rc == CH_OK)
+		rc = ch_api_init(&app);
 	if (rc == CH_OK)
 		rc = ch_registry_slot_init(&app.plugins, cfg->plugins_dir);
 	if (rc == CH_OK)
@@ -153,6 +185,7 @@ static int serve(const ch_config *cfg)
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(app.token_key, sizeof(app.token_key));
 	ch_registry_slot_destroy(&app.plugins);
+	ch_pool_forget_all();
 	ch_api_cleanup(&app);
 	ch_cache_reset();
 	ch_host_close(&host);
@@ -192,6 +225,8 @@ int main(int argc, char **argv)
 		printf("connhub %s (plugin ABI %d.%d)\n", CH_VERSION, CH_ABI_MAJOR, CH_ABI_MINOR);
 		return 0;
 	}
+	if (strcmp(argv[1], CH_RUNNER_COMMAND) == 0)
+		return ch_runner_main(argc - 2, argv + 2);
 	if (strcmp(argv[1], "serve") == 0)
 		return cmd_serve(argc - 2, argv + 2);
 	if (strcmp(argv[1], "plugin") == 0)

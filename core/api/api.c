@@ -14,6 +14,7 @@ static const ch_route routes[] = {
 	{"GET", "/api/v1/openapi.json", ch_api_openapi, T},
 	{"GET", "/api/v1/plugins", ch_api_plugins_list, T},
 	{"POST", "/api/v1/plugins/rescan", ch_api_plugins_rescan, CH_ACCESS_ADMIN},
+	{"POST", "/api/v1/plugins/{plugin}/reset", ch_api_plugins_reset, CH_ACCESS_ADMIN},
 	{"GET", "/api/v1/connectors/types", ch_api_types_list, T},
 	{"GET", "/api/v1/connectors/types/{type}", ch_api_types_get, T},
 	{"GET", "/api/v1/connectors", ch_api_connectors_list, T},
@@ -22,6 +23,9 @@ static const ch_route routes[] = {
 	{"POST", "/api/v1/connectors/{connector}", ch_api_connectors_create_named, T},
 	{"PUT", "/api/v1/connectors/{connector}", ch_api_connectors_update, T},
 	{"DELETE", "/api/v1/connectors/{connector}", ch_api_connectors_delete, T},
+	{"GET", "/api/v1/connectors/{connector}/test", ch_api_connectors_test, T},
+	{"POST", "/api/v1/connectors/{connector}/test", ch_api_connectors_test, T},
+	{"POST", "/api/v1/connectors/{connector}/refresh", ch_api_connectors_refresh, T},
 };
 
 int ch_api_init(ch_app *app)

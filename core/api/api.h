@@ -46,6 +46,17 @@ void ch_api_healthz(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_openapi(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_plugins_list(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_plugins_rescan(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_plugins_reset(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_connectors_test(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_connectors_refresh(void *app, ch_http_req *req, ch_http_resp *resp);
+
+/** Reads {connector} of the caller's account into @p row, or fills a 404
+ *  (another account's connector is "not found" too) and returns non-OK. */
+int ch_api_load_connector(ch_app *a, ch_http_req *req, ch_http_resp *resp, ch_connector_row *row);
+
+/** Fills a problem for a failed call, with the detail of ch_error_last()
+ *  when it is about @p rc, else @p what. */
+void ch_api_fail(ch_http_req *req, ch_http_resp *resp, int rc, const char *what);
 void ch_api_types_list(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_types_get(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_connectors_list(void *app, ch_http_req *req, ch_http_resp *resp);

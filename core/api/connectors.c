@@ -38,7 +38,7 @@ static void invalid(ch_http_req *req, ch_http_resp *resp, json_object *errors)
 	json_object_object_add(p, "errors", errors); /* the problem owns them now */
 }
 
-static void fail(ch_http_req *req, ch_http_resp *resp, int rc, const char *what)
+void ch_api_fail(ch_http_req *req, ch_http_resp *resp, int rc, const char *what)
 {
 	const ch_error *e = ch_error_last();
 	const char *detail = e->code == rc && e->message[0] ? e->message : what;
@@ -78,7 +78,7 @@ static int64_t if_match(ch_http_req *req)
 
 /* Reads {connector} (an id or a name) of the caller's account. Another
  * account's connector is "not found", exactly like a missing one. */
-static int load(ch_app *a, ch_http_req *req, ch_http_resp *resp, ch_connector_row *row)
+int ch_api_load_connector(ch_app *a, ch_http_req *req, ch_http_resp *resp, ch_connector_row *row)
 {
 	const char *key = ch_http_param(req, "connector");
 	const ch_principal *who = ch_api_principal(req);
@@ -93,7 +93,7 @@ static int load(ch_app *a, ch_http_req *req, ch_http_resp *resp, ch_connector_ro
 		snprintf(detail, sizeof(detail), "no connector %.100s", key);
 		ch_http_problem_code(resp, req, rc, detail);
 	} else if (rc != CH_OK) {
-		fail(req, resp, rc, "the connector could not be read");
+		ch_api_fail(req, resp, rc, "the connector could not be read");
 	}
 	return rc;
 }
@@ -147,7 +147,7 @@ static int replayed(ch_app *a, ch_http_req *req, ch_http_resp *resp, const char 
 	if (rc == CH_OK)
 		replay(req, resp, &rec, hash);
 	else
-		fail(req, resp, rc, "the idempotency key could not be read");
+		ch_api_fail(req, resp, rc, "the idempotency key could not be read");
 	ch_idem_record_clear(&rec);
 	return 1;
 }
@@ -182,7 +182,7 @@ static void insert(ch_app *a, ch_http_req *req, ch_http_resp *resp, ch_connector
 	if (rc == CH_E_EXISTS)
 		conflict_name(req, resp, row->name);
 	else if (rc != CH_E_CONFLICT || !replayed(a, req, resp, key, hash))
-		fail(req, resp, rc, "the connector could not be stored");
+		ch_api_fail(req, resp, rc, "the connector could not be stored");
 }
 
 static void create(ch_app *a, ch_http_req *req, ch_http_resp *resp, const char *path_name)
@@ -215,7 +215,7 @@ static void create(ch_app *a, ch_http_req *req, ch_http_resp *resp, const char *
 	if (rc == CH_E_INVALID)
 		invalid(req, resp, errors);
 	else if (rc != CH_OK)
-		fail(req, resp, rc, "the connector could not be created");
+		ch_api_fail(req, resp, rc, "the connector could not be created");
 	else
 		insert(a, req, resp, &row, key, hash);
 	ch_connector_row_clear(&row);
@@ -237,7 +237,7 @@ void ch_api_connectors_get(void *app, ch_http_req *req, ch_http_resp *resp)
 {
 	ch_connector_row row;
 
-	if (load(app, req, resp, &row) != CH_OK)
+	if (ch_api_load_connector(app, req, resp, &row) != CH_OK)
 		return;
 	answer_row(resp, 200, &row);
 	ch_connector_row_clear(&row);
@@ -270,7 +270,7 @@ static int change_once(ch_app *a, ch_http_req *req, ch_http_resp *resp, int64_t 
 	json_object *errors = NULL;
 	ch_registry *reg;
 	ch_connector_env env;
-	int rc = load(a, req, resp, &row);
+	int rc = ch_api_load_connector(a, req, resp, &row);
 
 	if (rc != CH_OK)
 		return CH_OK; /* answered */
@@ -291,7 +291,7 @@ static int change_once(ch_app *a, ch_http_req *req, ch_http_resp *resp, int64_t 
 	} else if (rc == CH_E_EXISTS) {
 		conflict_name(req, resp, out.name);
 	} else if (rc != CH_E_CONFLICT || want >= 0) {
-		fail(req, resp, rc, "the connector could not be changed");
+		ch_api_fail(req, resp, rc, "the connector could not be changed");
 	}
 	rc = rc == CH_E_CONFLICT && want < 0 ? CH_E_CONFLICT : CH_OK;
 out:
@@ -324,7 +324,7 @@ void ch_api_connectors_delete(void *app, ch_http_req *req, ch_http_resp *resp)
 	ch_connector_row row;
 	int rc;
 
-	if (load(a, req, resp, &row) != CH_OK)
+	if (ch_api_load_connector(a, req, resp, &row) != CH_OK)
 		return;
 	if (!precondition(req, resp, &row, want)) {
 		rc = ch_store_connector_delete(a->store, row.account_id, row.id, want);
@@ -333,7 +333,7 @@ void ch_api_connectors_delete(void *app, ch_http_req *req, ch_http_resp *resp)
 		else if (rc == CH_E_CONFLICT)
 			precondition(req, resp, &row, row.revision + 1);
 		else
-			fail(req, resp, rc, "the connector could not be deleted");
+			ch_api_fail(req, resp, rc, "the connector could not be deleted");
 	}
 	ch_connector_row_clear(&row);
 }
@@ -447,6 +447,6 @@ void ch_api_connectors_list(void *app, ch_http_req *req, ch_http_resp *resp)
 	if (rc == CH_OK)
 		ch_http_json(resp, 200, list_answer(a, &p, rows, n, total, types, variables));
 	else
-		fail(req, resp, rc, "the connectors could not be listed");
+		ch_api_fail(req, resp, rc, "the connectors could not be listed");
 	ch_connector_rows_free(rows, n);
 }

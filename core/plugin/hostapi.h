@@ -12,10 +12,15 @@ struct ch_call {
 	const char *plugin_name;  /* for log lines */
 	int code;                 /* set by error_set */
 	char message[1024];
+	void *channel;            /* a runner's link to the host, or NULL */
 };
 
-/** The table passed to every plugin's entry. */
+/** The table passed to every plugin's entry in the host process. */
 const ch_host_api *ch_hostapi(void);
+
+/** The table a runner process passes to its plugin: cache calls and logs
+ *  travel to the host over call->channel (see runner.c). */
+const ch_host_api *ch_runner_hostapi(void);
 
 /** Prepares a call context. */
 void ch_call_init(ch_call *call, const char *plugin_name, const char *connector_id);

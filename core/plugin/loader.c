@@ -1,448 +1,114 @@
+/*
+ * The host's view of a plugin file: its manifest and a way to call it,
+ * either in this process (isolation "none") or through a pool of runner
+ * processes (isolation "process", the default). Both give the same
+ * manifest ("wire" form, see local.h) and the same call semantics.
+ */
 #include "loader.h"
 
-#include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "clock.h"
 #include "hostapi.h"
 #include "jsonschema.h"
-#include "secret/secret.h"
-#include "semver.h"
-#include "utf8.h"
-
-/* Sizes of the ABI 1.0 structs: what every 1.x plugin must at least have. */
-#define PLUGIN_DESC_V1_0 (offsetof(ch_plugin_desc, types) + sizeof(void *))
-#define TYPE_DESC_V1_0 (offsetof(ch_type_desc, import_) + sizeof(ch_op_fn))
-
-#define MAX_TYPES 256
-#define MAX_CATEGORIES 32
+#include "local.h"
+#include "pool.h"
 
 struct ch_type {
 	const ch_plugin *plugin;
-	const ch_type_desc *desc;
-	json_object *manifest;
+	const ch_type_desc *desc; /* in-process only */
+	json_object *manifest;    /* borrowed from the plugin's wire */
 	ch_schema *schema;
-	const char *id;      /* borrowed from manifest */
-	const char *version; /* borrowed from manifest */
+	const char *id;
+	const char *version;
+	unsigned ops; /* bit per ch_op */
 };
 
 struct ch_plugin {
 	char *path;
-	void *handle;
-	const ch_plugin_desc *desc;
-	json_object *info;
+	json_object *wire;
+	const char *name;
 	size_t ntypes;
 	ch_type *types;
+	ch_local local; /* isolation none */
+	ch_pool *pool;  /* isolation process */
 };
 
-static const char *const op_names[CH_OP_COUNT] = {
-	"setup", "test", "refresh", "install", "update",
-	"uninstall", "start", "stop", "export", "import",
-};
+static ch_plugin_opts opts = {.isolation = CH_ISOLATION_NONE};
 
-const char *ch_op_name(ch_op op)
+void ch_plugin_configure(const ch_plugin_opts *o)
 {
-	return (unsigned)op < CH_OP_COUNT ? op_names[op] : NULL;
+	opts = *o;
 }
 
-int ch_op_parse(const char *name)
+const ch_plugin_opts *ch_plugin_options(void)
 {
-	for (int i = 0; name && i < CH_OP_COUNT; i++)
-		if (strcmp(name, op_names[i]) == 0)
-			return i;
-	return -1;
+	return &opts;
 }
 
-static ch_op_fn op_fn(const ch_type_desc *d, ch_op op)
+static unsigned ops_of(json_object *manifest)
 {
-	const ch_op_fn fns[CH_OP_COUNT] = {
-		d->setup, d->test, d->refresh, d->install, d->update,
-		d->uninstall, d->start, d->stop, d->export_, d->import_,
-	};
+	json_object *caps = json_object_object_get(manifest, "capabilities");
+	unsigned ops = 0;
 
-	return (unsigned)op < CH_OP_COUNT ? fns[op] : NULL;
-}
+	for (size_t i = 0; i < json_object_array_length(caps); i++) {
+		int op = ch_op_parse(json_object_get_string(json_object_array_get_idx(caps, i)));
 
-static int reject(char **reason, int code, const char *fmt, ...) CH_PRINTF(3, 4);
-
-static int reject(char **reason, int code, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	*reason = strdup(buf);
-	return *reason ? code : CH_E_NOMEM;
-}
-
-/* --- file checks ---------------------------------------------------------- */
-
-static int check_file(const char *path, char **reason)
-{
-	unsigned char magic[4] = {0};
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (stat(path, &st) != 0)
-		return reject(reason, CH_E_INVALID, "cannot read the file: %s", strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return reject(reason, CH_E_INVALID, "not a regular file");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return reject(reason, CH_E_INVALID, "cannot read the file: %s", strerror(errno));
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\177ELF", 4) != 0)
-		return reject(reason, CH_E_INVALID, "not a shared object (no ELF header)");
-	return CH_OK;
-}
-
-static int open_entry(ch_plugin *p, ch_plugin_entry_fn *entry, char **reason)
-{
-	void *sym;
-
-	p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
-	if (!p->handle)
-		return reject(reason, CH_E_INVALID, "not a loadable shared object: %s", dlerror());
-	dlerror();
-	sym = dlsym(p->handle, CH_PLUGIN_ENTRY_SYMBOL);
-	if (!sym)
-		return reject(reason, CH_E_INVALID,
-			      "missing entry symbol " CH_PLUGIN_ENTRY_SYMBOL
-			      " (is it exported with CH_PLUGIN_DEFINE?)");
-	/* POSIX guarantees a data pointer from dlsym converts to a function. */
-	memcpy(entry, &sym, sizeof(*entry));
-	return CH_OK;
-}
-
-/* --- descriptor checks ---------------------------------------------------- */
-
-static int check_abi(const ch_plugin_desc *d, char **reason)
-{
-	if (d->abi_major != CH_ABI_MAJOR)
-		return reject(reason, CH_E_ABI,
-			      "ABI mismatch: plugin built for ABI %u.%u, this host supports ABI %d "
-			      "(up to %d.%d); the major version differs",
-			      d->abi_major, d->abi_minor, CH_ABI_MAJOR, CH_ABI_MAJOR, CH_ABI_MINOR);
-	if (d->abi_minor > CH_ABI_MINOR)
-		return reject(reason, CH_E_ABI,
-			      "ABI mismatch: plugin built for ABI %u.%u, newer than the host's %d.%d",
-			      d->abi_major, d->abi_minor, CH_ABI_MAJOR, CH_ABI_MINOR);
-	if (d->struct_size < PLUGIN_DESC_V1_0)
-		return reject(reason, CH_E_ABI,
-			      "ABI mismatch: descriptor struct_size is %u bytes, ABI 1.0 needs at "
-			      "least %zu",
-			      d->struct_size, (size_t)PLUGIN_DESC_V1_0);
-	return CH_OK;
-}
-
-/* A required (or optional) string field of at most @p max bytes. */
-static int check_text(const char *v, const char *field, int required, size_t max, char **reason)
-{
-	size_t len;
-
-	if (!v || !*v)
-		return required ? reject(reason, CH_E_INVALID, "bad metadata: %s is missing", field)
-				: CH_OK;
-	len = strlen(v);
-	if (len > max)
-		return reject(reason, CH_E_INVALID, "bad metadata: %s is longer than %zu bytes",
-			      field, max);
-	if (!ch_utf8_valid(v, len))
-		return reject(reason, CH_E_INVALID, "bad metadata: %s is not valid UTF-8", field);
-	return CH_OK;
-}
-
-static int id_valid(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n < 2 || n > 64 || id[0] < 'a' || id[0] > 'z')
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
-		      id[i] == '_' || id[i] == '-'))
-			return 0;
-	return 1;
-}
-
-static int url_valid(const char *u)
-{
-	size_t skip = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
-
-	if (!skip || !u[skip] || u[skip] == '/')
-		return 0;
-	for (const char *p = u; *p; p++)
-		if ((unsigned char)*p <= ' ')
-			return 0;
-	return 1;
-}
-
-static json_object *str_or_null(const char *s)
-{
-	return s && *s ? json_object_new_string(s) : NULL;
-}
-
-#define FIELD(buf, i, name) (snprintf((buf), sizeof(buf), "types[%zu]." name, (i)), (buf))
-
-static int check_identity(const ch_type_desc *t, size_t i, char **reason)
-{
-	char f[64];
-	int rc;
-
-	rc = check_text(t->id, FIELD(f, i, "id"), 1, 64, reason);
-	if (rc != CH_OK)
-		return rc;
-	if (!id_valid(t->id))
-		return reject(reason, CH_E_INVALID,
-			      "bad metadata: types[%zu].id \"%s\" must match ^[a-z][a-z0-9_-]{1,63}$",
-			      i, t->id);
-	rc = check_text(t->name, FIELD(f, i, "name"), 1, 128, reason);
-	if (rc == CH_OK)
-		rc = check_text(t->version, FIELD(f, i, "version"), 1, 64, reason);
-	if (rc == CH_OK)
-		rc = check_text(t->vendor, FIELD(f, i, "vendor"), 1, 128, reason);
-	if (rc == CH_OK)
-		rc = check_text(t->description, FIELD(f, i, "description"), 1, 4096, reason);
-	if (rc != CH_OK)
-		return rc;
-	if (!ch_semver_valid(t->version))
-		return reject(reason, CH_E_INVALID,
-			      "bad metadata: types[%zu].version \"%s\" is not a semantic version "
-			      "(MAJOR.MINOR.PATCH)",
-			      i, t->version);
-	return CH_OK;
-}
-
-static int check_links(const ch_type_desc *t, size_t i, char **reason)
-{
-	const char *urls[2] = {t->image_url, t->website_url};
-	const char *names[2] = {"image_url", "website_url"};
-
-	for (int k = 0; k < 2; k++) {
-		if (!urls[k] || !*urls[k])
-			continue;
-		if (strlen(urls[k]) > 2048 || !url_valid(urls[k]))
-			return reject(reason, CH_E_INVALID,
-				      "bad metadata: types[%zu].%s \"%.200s\" is not an http(s) URL",
-				      i, names[k], urls[k]);
+		if (op >= 0)
+			ops |= 1u << op;
 	}
-	if (!t->license || (strcmp(t->license, CH_LICENSE_FREE) != 0 &&
-			    strcmp(t->license, CH_LICENSE_LICENSED) != 0))
-		return reject(reason, CH_E_INVALID,
-			      "bad metadata: types[%zu].license must be \"free\" or \"licensed\"", i);
-	return CH_OK;
+	return ops;
 }
 
-static int check_categories(const ch_type_desc *t, size_t i, json_object *out, char **reason)
+/* Builds the types from a checked wire manifest. */
+static int types_from_wire(ch_plugin *p, char **reason)
 {
-	char f[64];
-	size_t n = 0;
-	int rc;
-
-	for (; t->categories && t->categories[n]; n++) {
-		if (n == MAX_CATEGORIES)
-			return reject(reason, CH_E_INVALID,
-				      "bad metadata: types[%zu].categories has more than %d entries", i,
-				      MAX_CATEGORIES);
-		snprintf(f, sizeof(f), "types[%zu].categories[%zu]", i, n);
-		rc = check_text(t->categories[n], f, 1, 64, reason);
-		if (rc != CH_OK)
-			return rc;
-		json_object_array_add(out, json_object_new_string(t->categories[n]));
-	}
-	return CH_OK;
-}
-
-static int check_schema(ch_type *type, size_t i, json_object **doc_out, char **reason)
-{
+	json_object *types = json_object_object_get(p->wire, "types");
 	char err[512];
-	json_object *doc, *kind = NULL, *paths;
-	int rc;
 
-	if (!type->desc->config_schema || !*type->desc->config_schema)
-		return reject(reason, CH_E_INVALID, "bad metadata: types[%zu].config_schema is missing",
-			      i);
-	rc = ch_schema_compile_text(&type->schema, type->desc->config_schema, err, sizeof(err));
-	if (rc != CH_OK)
-		return reject(reason, CH_E_INVALID,
-			      "bad metadata: types[%zu].config_schema is not a valid JSON Schema: %s",
-			      i, err);
-	doc = ch_schema_doc(type->schema);
-	if (!json_object_is_type(doc, json_type_object) ||
-	    !json_object_object_get_ex(doc, "type", &kind) ||
-	    strcmp(json_object_get_string(kind), "object") != 0)
-		return reject(reason, CH_E_INVALID,
-			      "bad metadata: types[%zu].config_schema must describe an object "
-			      "(\"type\": \"object\")",
-			      i);
-	paths = ch_secret_schema_paths(type->schema);
-	if (!paths)
-		return reject(reason, CH_E_INVALID,
-			      "bad metadata: types[%zu].config_schema is too deep or branches too "
-			      "much to find its secret fields",
-			      i);
-	json_object_put(paths);
-	*doc_out = json_object_get(doc);
-	return CH_OK;
-}
-
-static json_object *capabilities(const ch_type_desc *t)
-{
-	json_object *caps = json_object_new_array();
-
-	for (int op = 0; op < CH_OP_COUNT; op++)
-		if (op_fn(t, (ch_op)op))
-			json_object_array_add(caps, json_object_new_string(op_names[op]));
-	return caps;
-}
-
-static void build_manifest(ch_type *type, json_object *categories, json_object *schema)
-{
-	const ch_type_desc *t = type->desc;
-	json_object *m = json_object_new_object();
-
-	json_object_object_add(m, "id", json_object_new_string(t->id));
-	json_object_object_add(m, "name", json_object_new_string(t->name));
-	json_object_object_add(m, "version", json_object_new_string(t->version));
-	json_object_object_add(m, "vendor", json_object_new_string(t->vendor));
-	json_object_object_add(m, "description", json_object_new_string(t->description));
-	json_object_object_add(m, "imageURL", str_or_null(t->image_url));
-	json_object_object_add(m, "websiteURL", str_or_null(t->website_url));
-	json_object_object_add(m, "categories", categories);
-	json_object_object_add(m, "license", json_object_new_string(t->license));
-	json_object_object_add(m, "capabilities", capabilities(t));
-	json_object_object_add(m, "config_schema", schema);
-	type->manifest = m;
-	type->id = t->id;
-	type->version = t->version;
-}
-
-static int check_type(ch_type *type, size_t i, char **reason)
-{
-	const ch_type_desc *t = type->desc;
-	json_object *categories = NULL, *schema = NULL;
-	int rc;
-
-	if (t->struct_size < TYPE_DESC_V1_0)
-		return reject(reason, CH_E_ABI,
-			      "ABI mismatch: types[%zu] struct_size is %u bytes, ABI 1.0 needs at "
-			      "least %zu",
-			      i, t->struct_size, (size_t)TYPE_DESC_V1_0);
-	rc = check_identity(t, i, reason);
-	if (rc == CH_OK)
-		rc = check_links(t, i, reason);
-	if (rc != CH_OK)
-		return rc;
-	categories = json_object_new_array();
-	rc = check_categories(t, i, categories, reason);
-	if (rc == CH_OK)
-		rc = check_schema(type, i, &schema, reason);
-	if (rc != CH_OK) {
-		json_object_put(categories);
-		return rc;
-	}
-	build_manifest(type, categories, schema);
-	return CH_OK;
-}
-
-static int check_types(ch_plugin *p, char **reason)
-{
-	const ch_type_desc *const *types = p->desc->types;
-	size_t n = 0;
-	int rc;
-
-	while (types && types[n] && n <= MAX_TYPES)
-		n++;
-	if (n == 0)
-		return reject(reason, CH_E_INVALID, "bad metadata: types: the plugin provides no type");
-	if (n > MAX_TYPES)
-		return reject(reason, CH_E_INVALID, "bad metadata: types: more than %d types",
-			      MAX_TYPES);
-	p->types = calloc(n, sizeof(*p->types));
+	p->ntypes = json_object_array_length(types);
+	p->types = calloc(p->ntypes ? p->ntypes : 1, sizeof(*p->types));
 	if (!p->types)
 		return CH_E_NOMEM;
-	p->ntypes = n;
-	for (size_t i = 0; i < n; i++) {
-		p->types[i].plugin = p;
-		p->types[i].desc = types[i];
-		rc = check_type(&p->types[i], i, reason);
-		if (rc != CH_OK)
-			return rc;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(p->types[j].id, p->types[i].id) == 0 &&
-			    strcmp(p->types[j].version, p->types[i].version) == 0)
-				return reject(reason, CH_E_INVALID,
-					      "bad metadata: types[%zu] repeats type %s %s of types[%zu]",
-					      i, p->types[i].id, p->types[i].version, j);
+	for (size_t i = 0; i < p->ntypes; i++) {
+		ch_type *t = &p->types[i];
+
+		t->plugin = p;
+		t->manifest = json_object_array_get_idx(types, i);
+		t->id = json_object_get_string(json_object_object_get(t->manifest, "id"));
+		t->version = json_object_get_string(json_object_object_get(t->manifest, "version"));
+		t->ops = ops_of(t->manifest);
+		if (p->local.desc)
+			t->desc = ch_local_type(&p->local, t->id, t->version);
+		if (ch_schema_compile(&t->schema, json_object_object_get(t->manifest, "config_schema"),
+				      err, sizeof(err)) != CH_OK) {
+			*reason = strdup(err);
+			return CH_E_INVALID;
+		}
 	}
-	return CH_OK;
-}
-
-static int check_descriptor(ch_plugin *p, char **reason)
-{
-	const ch_plugin_desc *d = p->desc;
-	char abi[16];
-	int rc;
-
-	rc = check_abi(d, reason);
-	if (rc == CH_OK)
-		rc = check_text(d->name, "name", 1, 128, reason);
-	if (rc == CH_OK)
-		rc = check_text(d->version, "version", 1, 64, reason);
-	if (rc != CH_OK)
-		return rc;
-	if (!ch_semver_valid(d->version))
-		return reject(reason, CH_E_INVALID,
-			      "bad metadata: version \"%s\" is not a semantic version", d->version);
-	rc = check_types(p, reason);
-	if (rc != CH_OK)
-		return rc;
-	snprintf(abi, sizeof(abi), "%u.%u", d->abi_major, d->abi_minor);
-	p->info = json_object_new_object();
-	json_object_object_add(p->info, "name", json_object_new_string(d->name));
-	json_object_object_add(p->info, "version", json_object_new_string(d->version));
-	json_object_object_add(p->info, "abi", json_object_new_string(abi));
+	p->name = json_object_get_string(
+		json_object_object_get(json_object_object_get(p->wire, "plugin"), "name"));
 	return CH_OK;
 }
 
 int ch_plugin_load(ch_plugin **out, const char *path, char **reason)
 {
-	ch_plugin_entry_fn entry = NULL;
-	ch_plugin *p;
+	ch_plugin *p = calloc(1, sizeof(*p));
 	int rc;
 
 	*out = NULL;
 	*reason = NULL;
-	rc = check_file(path, reason);
-	if (rc != CH_OK)
-		return rc;
-	p = calloc(1, sizeof(*p));
 	if (!p || !(p->path = strdup(path))) {
 		free(p);
 		return CH_E_NOMEM;
 	}
-	rc = open_entry(p, &entry, reason);
-	if (rc != CH_OK)
-		goto out;
-	p->desc = entry(ch_hostapi());
-	if (!p->desc) {
-		rc = reject(reason, CH_E_INVALID,
-			    "the entry returned no descriptor (the plugin refused to load)");
-		goto out;
-	}
-	rc = check_descriptor(p, reason);
-out:
+	if (opts.isolation == CH_ISOLATION_PROCESS)
+		rc = ch_pool_open(&p->pool, path, &opts, &p->wire, reason);
+	else
+		rc = ch_local_open(&p->local, path, ch_hostapi(), &p->wire, reason);
+	if (rc == CH_OK)
+		rc = types_from_wire(p, reason);
 	if (rc != CH_OK) {
 		ch_plugin_unload(p);
 		return rc;
@@ -455,14 +121,12 @@ void ch_plugin_unload(ch_plugin *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->ntypes; i++) {
-		json_object_put(p->types[i].manifest);
+	for (size_t i = 0; i < p->ntypes; i++)
 		ch_schema_free(p->types[i].schema);
-	}
 	free(p->types);
-	json_object_put(p->info);
-	if (p->handle)
-		dlclose(p->handle);
+	ch_pool_close(p->pool);
+	ch_local_close(&p->local);
+	json_object_put(p->wire);
 	free(p->path);
 	free(p);
 }
@@ -484,7 +148,17 @@ static json_object *copy_of(json_object *shared)
 
 json_object *ch_plugin_info(const ch_plugin *p)
 {
-	return copy_of(p->info);
+	return copy_of(json_object_object_get(p->wire, "plugin"));
+}
+
+json_object *ch_plugin_runtime(const ch_plugin *p)
+{
+	return p->pool ? ch_pool_status(p->pool) : NULL;
+}
+
+int ch_plugin_reset(const ch_plugin *p)
+{
+	return p->pool ? ch_pool_reset(p->pool) : CH_OK;
 }
 
 size_t ch_plugin_type_count(const ch_plugin *p)
@@ -537,33 +211,27 @@ const ch_schema *ch_type_schema(const ch_type *t)
 
 int ch_type_has_op(const ch_type *t, ch_op op)
 {
-	return op_fn(t->desc, op) != NULL;
+	return (unsigned)op < CH_OP_COUNT && (t->ops & (1u << op)) != 0;
 }
 
 int ch_plugin_call(const ch_type *type, ch_op op, const char *connector_id, const char *input,
 		   char **output, char **message)
 {
-	ch_op_fn fn = op_fn(type->desc, op);
-	char *out = NULL;
+	const ch_plugin *p = type->plugin;
 	ch_call call;
-	int rc;
+	char buf[256];
 
 	*output = NULL;
 	*message = NULL;
-	if (!fn) {
-		rc = reject(message, CH_E_UNSUPPORTED, "type %s %s does not implement %s", type->id,
-			    type->version, ch_op_name(op) ? ch_op_name(op) : "?");
-		return rc;
+	if (!ch_type_has_op(type, op)) {
+		snprintf(buf, sizeof(buf), "type %s %s does not implement %s", type->id,
+			 type->version, ch_op_name(op) ? ch_op_name(op) : "?");
+		*message = strdup(buf);
+		return CH_E_UNSUPPORTED;
 	}
-	ch_call_init(&call, type->plugin->desc->name, connector_id);
-	rc = fn(&call, input, &out);
-	if (rc == CH_OK) {
-		*output = out ? out : strdup("{}");
-		return *output ? CH_OK : CH_E_NOMEM;
-	}
-	free(out);
-	if (rc > 0)
-		rc = CH_E_GENERIC;
-	*message = strdup(call.message[0] ? call.message : "the plugin failed without a message");
-	return rc;
+	if (p->pool)
+		return ch_pool_call(p->pool, type->id, type->version, op, connector_id, input, output,
+				    message);
+	ch_call_init(&call, p->name, connector_id);
+	return ch_local_call(type->desc, op, &call, input, output, message);
 }

@@ -38,11 +38,39 @@ const char *ch_op_name(ch_op op);
 /** The ch_op named @p name, or -1. */
 int ch_op_parse(const char *name);
 
+/** Where plugin code runs. */
+typedef enum ch_isolation {
+	CH_ISOLATION_NONE = 0, /* in the host process (trusted plugins, benchmarks) */
+	CH_ISOLATION_PROCESS   /* in supervised runner processes */
+} ch_isolation;
+
+/** How plugins are run; set once at start, before any load. */
+typedef struct ch_plugin_opts {
+	ch_isolation isolation;
+	const char *runner_exe;     /* the connhub binary (runner mode) */
+	unsigned runners;           /* runner processes per plugin file */
+	unsigned queue;             /* calls that may wait for a runner */
+	unsigned call_timeout_ms;   /* deadline of an operation */
+	unsigned load_timeout_ms;   /* deadline of loading (metadata) */
+	unsigned memory_mb;         /* RLIMIT_AS of a runner (0: none) */
+	unsigned cpu_s;             /* CPU seconds one call may use (0: none) */
+	unsigned files;             /* RLIMIT_NOFILE of a runner (0: inherit) */
+	unsigned quarantine_crashes;  /* crashes within the window that quarantine */
+	unsigned quarantine_window_s;
+} ch_plugin_opts;
+
+/** Sets how plugins are run (copied). Defaults: in-process. */
+void ch_plugin_configure(const ch_plugin_opts *opts);
+
+/** The settings in force. */
+const ch_plugin_opts *ch_plugin_options(void);
+
 typedef struct ch_plugin ch_plugin; /* a loaded plugin file */
 typedef struct ch_type ch_type;     /* one connector type of a plugin */
 
 /**
- * Loads and validates one plugin file.
+ * Loads and validates one plugin file, in a runner process when isolation
+ * is on (a plugin that crashes or hangs while loading is rejected saying so).
  * @param[out] out     the loaded plugin; ch_plugin_unload() it.
  * @param path         the file.
  * @param[out] reason  on failure, why the file was rejected (a sentence for
@@ -60,6 +88,13 @@ const char *ch_plugin_path(const ch_plugin *plugin);
 
 /** {"name", "version", "abi"} of the plugin: a new copy the caller owns. */
 json_object *ch_plugin_info(const ch_plugin *plugin);
+
+/** The runners of an isolated plugin: {runners: [{pid, state, calls}],
+ *  crashes, last_crash, quarantined}; NULL in-process. New object. */
+json_object *ch_plugin_runtime(const ch_plugin *plugin);
+
+/** Lifts a quarantine (the admin's reset). */
+int ch_plugin_reset(const ch_plugin *plugin);
 
 /** Number of types the plugin provides (at least 1). */
 size_t ch_plugin_type_count(const ch_plugin *plugin);
@@ -102,8 +137,10 @@ int ch_type_has_op(const ch_type *type, ch_op op);
  *                      frees); "{}" when the plugin returned none.
  * @param[out] message  on failure, the plugin's message (malloc'd, caller
  *                      frees).
- * @return CH_OK, the plugin's negative ch_status, or CH_E_UNSUPPORTED when
- *         the type does not implement @p op.
+ * @return CH_OK, the plugin's negative ch_status, CH_E_UNSUPPORTED when
+ *         the type does not implement @p op; isolated: CH_E_TIMEOUT past the
+ *         deadline (the runner is killed), CH_E_CRASHED when the runner died,
+ *         CH_E_UNAVAILABLE when quarantined or when too many calls wait.
  */
 int ch_plugin_call(const ch_type *type, ch_op op, const char *connector_id, const char *input,
 		   char **output, char **message);

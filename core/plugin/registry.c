@@ -212,6 +212,7 @@ static json_object *file_json(const file_entry *e)
 		json_object_array_add(types, ref);
 	}
 	json_object_object_add(o, "types", types);
+	json_object_object_add(o, "runtime", e->plugin ? ch_plugin_runtime(e->plugin) : NULL);
 	return o;
 }
 
@@ -222,6 +223,23 @@ json_object *ch_registry_plugins_json(const ch_registry *r)
 	for (size_t f = 0; f < r->nfiles; f++)
 		json_object_array_add(list, file_json(&r->files[f]));
 	return list;
+}
+
+const ch_plugin *ch_registry_plugin(const ch_registry *r, const char *file)
+{
+	size_t n = strlen(file);
+
+	for (size_t f = 0; f < r->nfiles; f++) {
+		const char *slash = strrchr(r->files[f].path, '/');
+		const char *base = slash ? slash + 1 : r->files[f].path;
+
+		if (!r->files[f].plugin)
+			continue;
+		if (strcmp(base, file) == 0 ||
+		    (strlen(base) == n + 3 && strncmp(base, file, n) == 0 && strcmp(base + n, ".so") == 0))
+			return r->files[f].plugin;
+	}
+	return NULL;
 }
 
 void ch_registry_counts(const ch_registry *r, size_t *loaded, size_t *rejected)

@@ -33,9 +33,13 @@ ch_registry *ch_registry_ref(ch_registry *reg);
 /** Drops a reference; the last one unloads every plugin. NULL is a no-op. */
 void ch_registry_unref(ch_registry *reg);
 
-/** Every file found: [{path, status, reason, plugin, types:[{id,version}]}].
+/** Every file found: [{path, status, reason, plugin, types:[{id,version}],
+ *  runtime (runners, crashes, quarantine; null in-process)}].
  *  New array, owned by the caller. */
 json_object *ch_registry_plugins_json(const ch_registry *reg);
+
+/** The loaded plugin of file @p file ("x.so" or "x"), or NULL. */
+const ch_plugin *ch_registry_plugin(const ch_registry *reg, const char *file);
 
 /** How many files loaded and how many were rejected. */
 void ch_registry_counts(const ch_registry *reg, size_t *loaded, size_t *rejected);

@@ -1,0 +1,612 @@
+#define _GNU_SOURCE /* sigabbrev_np */
+#include "pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "clock.h"
+#include "log.h"
+#include "proto.h"
+#include "runner.h"
+
+extern char **environ;
+
+#define MAX_RUNNERS 16
+#define CRASH_MEMORY 64
+#define EXIT_GRACE_MS 1000
+
+/* --- health: crashes and quarantine, per file, across rescans ------------ */
+
+typedef struct health {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+	int64_t crash_at[CRASH_MEMORY]; /* recent crashes (ms), ring */
+	unsigned ncrash;
+	uint64_t crashes;
+	char last_crash[256];
+	int quarantined;
+	struct health *next;
+} health;
+
+static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
+static health *healths;
+
+static int same_file(const health *h, const struct stat *st)
+{
+	return h->dev == st->st_dev && h->ino == st->st_ino && h->size == st->st_size &&
+	       h->mtime.tv_sec == st->st_mtim.tv_sec && h->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* The record of @p path; a file that changed starts afresh (which lifts a
+ * quarantine: the operator replaced the plugin). */
+static health *health_of(const char *path)
+{
+	struct stat st = {0};
+	health *h;
+
+	stat(path, &st);
+	pthread_mutex_lock(&health_lock);
+	for (h = healths; h && strcmp(h->path, path) != 0; h = h->next)
+		;
+	if (!h && (h = calloc(1, sizeof(*h))) && (h->path = strdup(path))) {
+		h->next = healths;
+		healths = h;
+	}
+	if (h && h->path && !same_file(h, &st)) {
+		h->ncrash = 0;
+		h->quarantined = 0;
+		h->dev = st.st_dev;
+		h->ino = st.st_ino;
+		h->size = st.st_size;
+		h->mtime = st.st_mtim;
+	}
+	pthread_mutex_unlock(&health_lock);
+	return h && h->path ? h : NULL;
+}
+
+static void health_crash(health *h, const ch_plugin_opts *o, const char *reason)
+{
+	int64_t now = ch_clock_mono_ms(), since = now - (int64_t)o->quarantine_window_s * 1000;
+	unsigned recent = 0;
+
+	pthread_mutex_lock(&health_lock);
+	h->crash_at[h->ncrash++ % CRASH_MEMORY] = now;
+	h->crashes++;
+	snprintf(h->last_crash, sizeof(h->last_crash), "%s", reason);
+	for (unsigned i = 0; i < h->ncrash && i < CRASH_MEMORY; i++)
+		recent += h->crash_at[i] >= since;
+	if (o->quarantine_crashes && recent >= o->quarantine_crashes && !h->quarantined) {
+		h->quarantined = 1;
+		ch_log_error("plugin %s quarantined: %u crashes within %u s (last: %s)", h->path, recent,
+			     o->quarantine_window_s, reason);
+	}
+	pthread_mutex_unlock(&health_lock);
+}
+
+void ch_pool_forget_all(void)
+{
+	pthread_mutex_lock(&health_lock);
+	while (healths) {
+		health *h = healths;
+
+		healths = h->next;
+		free(h->path);
+		free(h);
+	}
+	pthread_mutex_unlock(&health_lock);
+}
+
+/* --- runners ------------------------------------------------------------------ */
+
+typedef struct runner {
+	pid_t pid; /* 0: not running */
+	int fd;
+	int busy;
+	uint64_t calls;
+} runner;
+
+struct ch_pool {
+	char *path;
+	const char *file; /* basename of path */
+	ch_plugin_opts opts;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	unsigned waiting;
+	uint64_t calls;
+	runner r[MAX_RUNNERS];
+	health *h;
+};
+
+static char **runner_env(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	/* No RLIMIT_AS under AddressSanitizer: bound the runner's memory
+	 * through the sanitizer instead. */
+	static char asan[] = "ASAN_OPTIONS=hard_rss_limit_mb=1024:allocator_may_return_null=1:"
+			     "detect_leaks=0";
+	static char *env[256];
+	size_t n = 0;
+
+	for (char **e = environ; *e && n < 254; e++)
+		if (strncmp(*e, "ASAN_OPTIONS=", 13) != 0)
+			env[n++] = *e;
+	env[n++] = asan;
+	env[n] = NULL;
+	return env;
+#else
+	return environ;
+#endif
+}
+
+static int spawn(ch_pool *p, runner *r)
+{
+	char mem[16], cpu[16], files[16];
+	char *argv[] = {(char *)p->opts.runner_exe, CH_RUNNER_COMMAND, "--memory-mb", mem, "--cpu-s",
+			cpu, "--files", files, NULL};
+	posix_spawn_file_actions_t fa;
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return CH_E_IO;
+	snprintf(mem, sizeof(mem), "%u", p->opts.memory_mb);
+	snprintf(cpu, sizeof(cpu), "%u", p->opts.cpu_s);
+	snprintf(files, sizeof(files), "%u", p->opts.files);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], CH_RUNNER_FD);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawn(&r->pid, p->opts.runner_exe, &fa, NULL, argv, runner_env());
+	posix_spawn_file_actions_destroy(&fa);
+	close(sv[1]);
+	if (rc != 0) {
+		close(sv[0]);
+		r->pid = 0;
+		ch_log_error("cannot start a runner for %s: %s", p->path, strerror(rc));
+		return CH_E_IO;
+	}
+	r->fd = sv[0];
+	r->calls = 0;
+	return CH_OK;
+}
+
+/* Waits up to EXIT_GRACE_MS for a runner to exit, then kills it; returns
+ * its wait status and whether we had to kill it. */
+static int reap(pid_t pid, int *killed)
+{
+	int status = 0, pfd = pidfd_open(pid, 0);
+
+	*killed = 0;
+	if (pfd >= 0) {
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
+
+		if (poll(&p, 1, EXIT_GRACE_MS) == 0) {
+			kill(pid, SIGKILL);
+			*killed = 1;
+		}
+		close(pfd);
+	} else {
+		kill(pid, SIGKILL);
+		*killed = 1;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static void describe_death(int status, int killed, const char *during, char *out, size_t len)
+{
+	if (killed)
+		snprintf(out, len, "closed its channel during %s and was killed", during);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+		snprintf(out, len, "exceeded its CPU time limit during %s (SIGXCPU)", during);
+	else if (WIFSIGNALED(status))
+		snprintf(out, len, "crashed with SIG%s during %s", sigabbrev_np(WTERMSIG(status)),
+			 during);
+	else
+		snprintf(out, len, "exited with status %d during %s", WEXITSTATUS(status), during);
+}
+
+static void stop_runner(runner *r)
+{
+	int killed;
+
+	if (r->pid <= 0)
+		return;
+	close(r->fd);
+	kill(r->pid, SIGKILL);
+	reap(r->pid, &killed);
+	r->pid = 0;
+	r->fd = -1;
+}
+
+/* --- the conversation with a runner -------------------------------------------- */
+
+static json_object *reply_status(int rc)
+{
+	json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "status", json_object_new_int(rc));
+	return m;
+}
+
+static const char *str(json_object *m, const char *key)
+{
+	return json_object_get_string(json_object_object_get(m, key));
+}
+
+/* Serves one host-API request a plugin made; returns the reply or NULL. */
+static json_object *serve(ch_pool *p, const char *connector, json_object *m)
+{
+	const char *kind = str(m, "kind");
+	json_object *reply;
+	char *value = NULL;
+
+	if (strcmp(kind, "log") == 0) {
+		ch_log(json_object_get_int(json_object_object_get(m, "level")), "plugin %s%s%s: %s",
+		       p->file, connector ? " " : "", connector ? connector : "", str(m, "message"));
+		return NULL;
+	}
+	if (!connector)
+		return reply_status(CH_E_NOTFOUND);
+	if (strcmp(kind, "cache_get") == 0) {
+		reply = reply_status(ch_cache_get(connector, str(m, "key"), &value));
+		json_object_object_add(reply, "value", value ? json_object_new_string(value) : NULL);
+		free(value);
+		return reply;
+	}
+	if (strcmp(kind, "cache_put") == 0)
+		return reply_status(ch_cache_put(
+			connector, str(m, "key"), str(m, "value") ? str(m, "value") : "",
+			json_object_get_int64(json_object_object_get(m, "ttl_ms"))));
+	if (strcmp(kind, "cache_clear") == 0)
+		return reply_status(ch_cache_clear(connector));
+	return reply_status(CH_E_UNSUPPORTED);
+}
+
+/* Reads messages until one of kind @p final, serving the plugin's requests
+ * on the way. */
+static int converse(ch_pool *p, runner *r, const char *connector, const char *final,
+		    int64_t deadline, json_object **out)
+{
+	for (;;) {
+		json_object *m = NULL, *reply;
+		int rc = ch_proto_recv(r->fd, deadline, &m);
+
+		if (rc != CH_OK)
+			return rc;
+		if (!str(m, "kind")) {
+			json_object_put(m);
+			return CH_E_IO;
+		}
+		if (strcmp(str(m, "kind"), final) == 0) {
+			*out = m;
+			return CH_OK;
+		}
+		reply = serve(p, connector, m);
+		json_object_put(m);
+		rc = reply ? ch_proto_send(r->fd, reply) : CH_OK;
+		json_object_put(reply);
+		if (rc != CH_OK)
+			return rc;
+	}
+}
+
+static void describe_timeout(const char *during, unsigned limit_ms, char *out, size_t len)
+{
+	const char *sep = strcmp(during, "load") == 0 ? "" : " ";
+	const char *op = strcmp(during, "load") == 0 ? "" : during;
+
+	if (limit_ms % 1000 == 0)
+		snprintf(out, len, "did not answer%s%s within %u s", sep, op, limit_ms / 1000);
+	else
+		snprintf(out, len, "did not answer%s%s within %u ms", sep, op, limit_ms);
+}
+
+/* The runner failed (@p rc: timeout or a dead channel): stop it, record a
+ * crash, and say what happened in @p what ("crashed with SIGSEGV during
+ * test", "did not answer test within 30 s"). */
+static int runner_failed(ch_pool *p, runner *r, int rc, const char *during, unsigned limit_ms,
+			 char *what, size_t len)
+{
+	int status, killed;
+
+	close(r->fd);
+	if (rc == CH_E_TIMEOUT) {
+		kill(r->pid, SIGKILL);
+		reap(r->pid, &killed);
+		describe_timeout(during, limit_ms, what, len);
+	} else {
+		status = reap(r->pid, &killed);
+		describe_death(status, killed, during, what, len);
+		if (p->h)
+			health_crash(p->h, &p->opts, what);
+		rc = CH_E_CRASHED;
+	}
+	ch_log_error("plugin %s %s", p->file, what);
+	r->pid = 0;
+	r->fd = -1;
+	return rc;
+}
+
+static json_object *request(const char *kind)
+{
+	json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "kind", json_object_new_string(kind));
+	return m;
+}
+
+/* Starts a runner and has it load the plugin. */
+static int start_runner(ch_pool *p, runner *r, json_object **wire, char **reason)
+{
+	int64_t deadline = ch_clock_mono_ms() + p->opts.load_timeout_ms;
+	json_object *req = request("load"), *m = NULL;
+	int rc = spawn(p, r);
+
+	json_object_object_add(req, "path", json_object_new_string(p->path));
+	if (rc == CH_OK)
+		rc = ch_proto_send(r->fd, req);
+	json_object_put(req);
+	if (rc == CH_OK)
+		rc = converse(p, r, NULL, "loaded", deadline, &m);
+	if (rc != CH_OK && r->pid > 0) {
+		char what[200];
+
+		rc = runner_failed(p, r, rc, "load", p->opts.load_timeout_ms, what, sizeof(what));
+		*reason = strdup(what);
+		return rc;
+	}
+	if (rc != CH_OK)
+		return rc;
+	rc = json_object_get_int(json_object_object_get(m, "status"));
+	if (rc == CH_OK && wire)
+		*wire = json_object_get(json_object_object_get(m, "wire"));
+	else if (rc != CH_OK)
+		*reason = strdup(str(m, "reason") ? str(m, "reason") : "the runner refused it");
+	json_object_put(m);
+	if (rc != CH_OK)
+		stop_runner(r);
+	return rc;
+}
+
+/* --- open, close ------------------------------------------------------------------ */
+
+int ch_pool_open(ch_pool **out, const char *path, const ch_plugin_opts *opts, json_object **wire,
+		 char **reason)
+{
+	ch_pool *p = calloc(1, sizeof(*p));
+	const char *slash;
+	int rc;
+
+	*out = NULL;
+	if (!p || !(p->path = strdup(path))) {
+		free(p);
+		return CH_E_NOMEM;
+	}
+	slash = strrchr(p->path, '/');
+	p->file = slash ? slash + 1 : p->path;
+	p->opts = *opts;
+	if (p->opts.runners == 0 || p->opts.runners > MAX_RUNNERS)
+		p->opts.runners = p->opts.runners ? MAX_RUNNERS : 1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->freed, NULL);
+	p->h = health_of(path);
+	rc = start_runner(p, &p->r[0], wire, reason);
+	if (rc != CH_OK) {
+		ch_pool_close(p);
+		return rc == CH_E_TIMEOUT || rc == CH_E_CRASHED ? CH_E_INVALID : rc;
+	}
+	*out = p;
+	return CH_OK;
+}
+
+void ch_pool_close(ch_pool *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < MAX_RUNNERS; i++)
+		stop_runner(&p->r[i]);
+	pthread_cond_destroy(&p->freed);
+	pthread_mutex_destroy(&p->lock);
+	free(p->path);
+	free(p);
+}
+
+/* --- calls -------------------------------------------------------------------------- */
+
+static int quarantined(ch_pool *p, char **message)
+{
+	char text[512];
+	int q;
+
+	pthread_mutex_lock(&health_lock);
+	q = p->h && p->h->quarantined;
+	if (q)
+		snprintf(text, sizeof(text),
+			 "plugin %s is quarantined after repeated crashes (last: %s); an admin can "
+			 "POST /api/v1/plugins/%s/reset, or replace the file",
+			 p->file, p->h->last_crash, p->file);
+	pthread_mutex_unlock(&health_lock);
+	if (q)
+		*message = strdup(text);
+	return q;
+}
+
+/* A runner for one call: an idle one, or a free slot to start one in, or
+ * a place in the bounded queue until one frees up. */
+static int acquire(ch_pool *p, int64_t deadline, runner **out, char **message)
+{
+	struct timespec until;
+	int rc = CH_OK;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (deadline - ch_clock_mono_ms()) / 1000 + 1;
+	pthread_mutex_lock(&p->lock);
+	for (*out = NULL; !*out && rc == CH_OK;) {
+		for (unsigned pass = 0; pass < 2 && !*out; pass++)
+			for (unsigned i = 0; i < p->opts.runners && !*out; i++)
+				if (!p->r[i].busy && (pass == 1 || p->r[i].pid > 0))
+					*out = &p->r[i];
+		if (*out)
+			break;
+		if (p->waiting >= p->opts.queue) {
+			rc = CH_E_BUSY;
+			break;
+		}
+		p->waiting++;
+		if (pthread_cond_timedwait(&p->freed, &p->lock, &until) == ETIMEDOUT)
+			rc = CH_E_TIMEOUT;
+		p->waiting--;
+	}
+	if (*out)
+		(*out)->busy = 1;
+	pthread_mutex_unlock(&p->lock);
+	if (rc == CH_E_BUSY)
+		*message = strdup("every runner of the plugin is busy and the queue is full");
+	else if (rc == CH_E_TIMEOUT)
+		*message = strdup("no runner of the plugin was free before the deadline");
+	return rc;
+}
+
+static void release(ch_pool *p, runner *r)
+{
+	pthread_mutex_lock(&p->lock);
+	r->busy = 0;
+	p->calls++;
+	pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static json_object *call_request(const char *type, const char *version, ch_op op,
+				 const char *connector, const char *input)
+{
+	json_object *m = request("call");
+
+	json_object_object_add(m, "type", json_object_new_string(type));
+	json_object_object_add(m, "version", json_object_new_string(version));
+	json_object_object_add(m, "op", json_object_new_int((int)op));
+	json_object_object_add(m, "connector", connector ? json_object_new_string(connector) : NULL);
+	json_object_object_add(m, "input", json_object_new_string(input));
+	return m;
+}
+
+static int take_result(json_object *m, char **output, char **message)
+{
+	int rc = json_object_get_int(json_object_object_get(m, "status"));
+	const char *out = str(m, "output"), *msg = str(m, "message");
+
+	if (rc == CH_OK)
+		*output = strdup(out ? out : "{}");
+	else
+		*message = strdup(msg ? msg : "the plugin failed without a message");
+	return rc > 0 ? CH_E_GENERIC : rc;
+}
+
+static int call_in(ch_pool *p, runner *r, json_object *req, const char *connector, ch_op op,
+		   char **output, char **message)
+{
+	int64_t deadline = ch_clock_mono_ms() + p->opts.call_timeout_ms;
+	json_object *m = NULL;
+	int rc = CH_OK;
+
+	if (r->pid <= 0)
+		rc = start_runner(p, r, NULL, message);
+	if (rc != CH_OK)
+		return rc;
+	rc = ch_proto_send(r->fd, req);
+	if (rc == CH_OK)
+		rc = converse(p, r, connector, "result", deadline, &m);
+	if (rc != CH_OK) {
+		char what[200], text[400];
+
+		rc = runner_failed(p, r, rc, ch_op_name(op), p->opts.call_timeout_ms, what,
+				   sizeof(what));
+		snprintf(text, sizeof(text), "plugin %s %s", p->file, what);
+		*message = strdup(text);
+		return rc;
+	}
+	r->calls++;
+	rc = take_result(m, output, message);
+	json_object_put(m);
+	return rc;
+}
+
+int ch_pool_call(ch_pool *p, const char *type, const char *version, ch_op op,
+		 const char *connector, const char *input, char **output, char **message)
+{
+	int64_t deadline = ch_clock_mono_ms() + p->opts.call_timeout_ms;
+	json_object *req;
+	runner *r = NULL;
+	int rc;
+
+	*output = NULL;
+	*message = NULL;
+	if (quarantined(p, message))
+		return CH_E_UNAVAILABLE;
+	rc = acquire(p, deadline, &r, message);
+	if (rc != CH_OK)
+		return rc;
+	req = call_request(type, version, op, connector, input);
+	rc = call_in(p, r, req, connector, op, output, message);
+	json_object_put(req);
+	release(p, r);
+	return rc;
+}
+
+json_object *ch_pool_status(ch_pool *p)
+{
+	json_object *o = json_object_new_object(), *list = json_object_new_array();
+
+	pthread_mutex_lock(&p->lock);
+	for (unsigned i = 0; i < p->opts.runners; i++) {
+		json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "pid", p->r[i].pid > 0 ? json_object_new_int(p->r[i].pid)
+								 : NULL);
+		json_object_object_add(r, "state", json_object_new_string(
+							   p->r[i].pid <= 0 ? "stopped"
+							   : p->r[i].busy   ? "busy"
+									    : "idle"));
+		json_object_object_add(r, "calls", json_object_new_int64((int64_t)p->r[i].calls));
+		json_object_array_add(list, r);
+	}
+	json_object_object_add(o, "runners", list);
+	json_object_object_add(o, "calls", json_object_new_int64((int64_t)p->calls));
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_lock(&health_lock);
+	json_object_object_add(o, "crashes", json_object_new_int64(p->h ? (int64_t)p->h->crashes : 0));
+	json_object_object_add(o, "last_crash", p->h && p->h->last_crash[0]
+							? json_object_new_string(p->h->last_crash)
+							: NULL);
+	json_object_object_add(o, "quarantined", json_object_new_boolean(p->h && p->h->quarantined));
+	pthread_mutex_unlock(&health_lock);
+	return o;
+}
+
+int ch_pool_reset(ch_pool *p)
+{
+	pthread_mutex_lock(&health_lock);
+	if (p->h) {
+		p->h->quarantined = 0;
+		p->h->ncrash = 0;
+	}
+	pthread_mutex_unlock(&health_lock);
+	return CH_OK;
+}

@@ -1,0 +1,279 @@
+/*
+ * Runner mode: `connhub __runner` serves one plugin file for the host over
+ * the socket on fd 3. It loads the plugin with the same strict checks as
+ * the host, answers operation calls, and forwards the plugin's host-API
+ * calls (log, cache) to the host. A plugin that crashes, hangs or eats
+ * memory takes this process down, never the host.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "hostapi.h"
+#include "local.h"
+#include "proto.h"
+
+static int channel_fd = -1;
+
+/* --- the host API, proxied to the host ------------------------------------ */
+
+static void send_or_die(json_object *msg)
+{
+	int rc = ch_proto_send(channel_fd, msg);
+
+	json_object_put(msg);
+	if (rc != CH_OK)
+		_exit(0); /* the host is gone */
+}
+
+/* Sends a request and waits for the host's reply. */
+static json_object *ask(json_object *msg)
+{
+	json_object *reply = NULL;
+
+	send_or_die(msg);
+	if (ch_proto_recv(channel_fd, 0, &reply) != CH_OK)
+		_exit(0);
+	return reply;
+}
+
+static json_object *message(const char *kind)
+{
+	json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "kind", json_object_new_string(kind));
+	return m;
+}
+
+static void r_log(ch_call *call, int level, const char *fmt, ...) CH_PRINTF(3, 4);
+
+static void r_log(ch_call *call, int level, const char *fmt, ...)
+{
+	json_object *m = message("log");
+	char text[1024];
+	va_list ap;
+
+	(void)call;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	json_object_object_add(m, "level", json_object_new_int(level));
+	json_object_object_add(m, "message", json_object_new_string(text));
+	send_or_die(m);
+}
+
+static void *r_alloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+static void r_free(void *p)
+{
+	free(p);
+}
+
+static void r_error_set(ch_call *call, int code, const char *fmt, ...) CH_PRINTF(3, 4);
+
+static void r_error_set(ch_call *call, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!call)
+		return;
+	call->code = code < 0 ? code : CH_E_GENERIC;
+	va_start(ap, fmt);
+	vsnprintf(call->message, sizeof(call->message), fmt, ap);
+	va_end(ap);
+}
+
+static int status_of(json_object *reply)
+{
+	int rc = json_object_get_int(json_object_object_get(reply, "status"));
+
+	json_object_put(reply);
+	return rc;
+}
+
+static int r_cache_get(ch_call *call, const char *key, char **value_out)
+{
+	json_object *m, *reply, *v;
+	int rc;
+
+	if (value_out)
+		*value_out = NULL;
+	if (!call || !call->connector_id || !key || !value_out)
+		return CH_E_NOTFOUND;
+	m = message("cache_get");
+	json_object_object_add(m, "key", json_object_new_string(key));
+	reply = ask(m);
+	v = json_object_object_get(reply, "value");
+	if (json_object_is_type(v, json_type_string))
+		*value_out = strdup(json_object_get_string(v));
+	rc = *value_out ? CH_OK : CH_E_NOTFOUND;
+	json_object_put(reply);
+	return rc;
+}
+
+static int r_cache_put(ch_call *call, const char *key, const char *value, int64_t ttl_ms)
+{
+	json_object *m;
+
+	if (!call || !call->connector_id || !key || !value)
+		return CH_E_INVALID;
+	m = message("cache_put");
+	json_object_object_add(m, "key", json_object_new_string(key));
+	json_object_object_add(m, "value", json_object_new_string(value));
+	json_object_object_add(m, "ttl_ms", json_object_new_int64(ttl_ms));
+	return status_of(ask(m));
+}
+
+static int r_cache_clear(ch_call *call)
+{
+	if (!call || !call->connector_id)
+		return CH_OK;
+	return status_of(ask(message("cache_clear")));
+}
+
+static const ch_host_api runner_api = {
+	.abi_major = CH_ABI_MAJOR,
+	.abi_minor = CH_ABI_MINOR,
+	.struct_size = sizeof(ch_host_api),
+	.log = r_log,
+	.alloc = r_alloc,
+	.free = r_free,
+	.error_set = r_error_set,
+	.cache_get = r_cache_get,
+	.cache_put = r_cache_put,
+	.cache_clear = r_cache_clear,
+	.clock_ms = ch_clock_wall_ms,
+	.monotonic_ms = ch_clock_mono_ms,
+};
+
+const ch_host_api *ch_runner_hostapi(void)
+{
+	return &runner_api;
+}
+
+/* --- serving --------------------------------------------------------------- */
+
+static void limit(int resource, rlim_t value)
+{
+	struct rlimit rl;
+
+	if (value == 0 || getrlimit(resource, &rl) != 0)
+		return;
+	rl.rlim_cur = value;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < value)
+		rl.rlim_cur = rl.rlim_max;
+	setrlimit(resource, &rl);
+}
+
+/* The CPU time one call may use: a soft limit above what is used so far
+ * (SIGXCPU ends the runner when a call spins past it). */
+static void limit_cpu_for_call(unsigned cpu_s)
+{
+	struct rusage ru;
+	struct rlimit rl;
+
+	if (cpu_s == 0 || getrusage(RUSAGE_SELF, &ru) != 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
+		return;
+	rl.rlim_cur = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 + cpu_s);
+	setrlimit(RLIMIT_CPU, &rl);
+}
+
+static void answer_load(ch_local *l, json_object *req)
+{
+	const char *path = json_object_get_string(json_object_object_get(req, "path"));
+	json_object *m = message("loaded"), *wire = NULL;
+	char *reason = NULL;
+	int rc = ch_local_open(l, path, &runner_api, &wire, &reason);
+
+	json_object_object_add(m, "status", json_object_new_int(rc));
+	if (rc == CH_OK)
+		json_object_object_add(m, "wire", wire);
+	else
+		json_object_object_add(m, "reason", json_object_new_string(reason ? reason : "?"));
+	free(reason);
+	send_or_die(m);
+}
+
+static const char *str(json_object *req, const char *key)
+{
+	return json_object_get_string(json_object_object_get(req, key));
+}
+
+static void answer_call(ch_local *l, json_object *req, unsigned cpu_s)
+{
+	const ch_type_desc *t = ch_local_type(l, str(req, "type"), str(req, "version"));
+	json_object *m = message("result");
+	char *out = NULL, *msg = NULL;
+	ch_call call;
+	int rc;
+
+	ch_call_init(&call, l->desc ? l->desc->name : "-", str(req, "connector"));
+	call.channel = &channel_fd;
+	limit_cpu_for_call(cpu_s);
+	if (!t)
+		rc = CH_E_NOTFOUND, msg = strdup("the runner has no such type");
+	else
+		rc = ch_local_call(t, (ch_op)json_object_get_int(json_object_object_get(req, "op")),
+				   &call, str(req, "input"), &out, &msg);
+	json_object_object_add(m, "status", json_object_new_int(rc));
+	json_object_object_add(m, "output", out ? json_object_new_string(out) : NULL);
+	json_object_object_add(m, "message", msg ? json_object_new_string(msg) : NULL);
+	free(out);
+	free(msg);
+	send_or_die(m);
+}
+
+int ch_runner_main(int argc, char **argv)
+{
+	unsigned memory_mb = 0, cpu_s = 0, files = 0;
+	ch_local local = {0};
+	json_object *req = NULL;
+
+	for (int i = 0; i + 1 < argc; i += 2) {
+		unsigned v = (unsigned)strtoul(argv[i + 1], NULL, 10);
+
+		if (strcmp(argv[i], "--memory-mb") == 0)
+			memory_mb = v;
+		else if (strcmp(argv[i], "--cpu-s") == 0)
+			cpu_s = v;
+		else if (strcmp(argv[i], "--files") == 0)
+			files = v;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the host */
+	if (getppid() == 1)
+		return 0;
+	signal(SIGPIPE, SIG_IGN);
+	channel_fd = CH_RUNNER_FD;
+#if !defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer reserves terabytes of address space: it cannot run
+	 * under RLIMIT_AS (its own hard_rss_limit_mb is set instead). */
+	limit(RLIMIT_AS, (rlim_t)memory_mb * 1024 * 1024);
+#else
+	(void)memory_mb;
+#endif
+	limit(RLIMIT_NOFILE, files);
+	while (ch_proto_recv(channel_fd, 0, &req) == CH_OK) {
+		const char *kind = str(req, "kind");
+
+		if (kind && strcmp(kind, "load") == 0 && !local.handle)
+			answer_load(&local, req);
+		else if (kind && strcmp(kind, "call") == 0)
+			answer_call(&local, req, cpu_s);
+		json_object_put(req);
+		req = NULL;
+	}
+	ch_local_close(&local);
+	return 0;
+}
