@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Master key rotation and the key checks at start:
+#  - `connhub keys rotate` while the host runs fails (the data directory is
+#    locked) and changes nothing;
+#  - with the host stopped it re-encrypts every secret under key 2 and leaves
+#    one key, "2:...", in the key file (mode 0600); the host then starts and
+#    a change that decrypts the secrets (PUT with the mask) works;
+#  - a key file with another key (kid 1 or 2), or readable by others (0644),
+#    stops the host before it serves: exit status non-zero, a message naming
+#    the master key (or asking for chmod 600), no URL printed.
+# Usage: key_rotation.sh CONNHUB FIXTURE_PLUGINS_DIR
+set -euo pipefail
+connhub=$1 plugins=$2
+unset CONNHUB_MASTER_KEY CONNHUB_KEY_FILE CONNHUB_DATA_DIR CONNHUB_CONFIG CONNHUB_LISTEN
+tmp=$(mktemp -d /tmp/connhub-keys-XXXXXX)
+data=$tmp/data
+db=$data/connhub.db
+keyfile=$data/master.key
+pid= url= token= code= body=
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$tmp"/*.log; do
+    [ -f "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 30 "$f" >&2; }
+  done
+  exit 1
+}
+
+# start_host LOG [fresh]: starts the host on $data; reads the URL line and,
+# on a fresh data directory, the admin token line. No sleeps: the reads wait.
+start_host() {
+  local log=$1 fresh=${2:-} line
+  rm -f "$tmp/out"
+  mkfifo "$tmp/out"
+  "$connhub" serve --listen 127.0.0.1:0 --plugins-dir "$plugins" --data-dir "$data" \
+    >"$tmp/out" 2>>"$log" &
+  pid=$!
+  exec 3<"$tmp/out"
+  read -r -t 60 -u 3 line || fail "the host did not print its URL"
+  [[ $line == "connhub listening on http://"* ]] || fail "first line: $line"
+  url=${line#connhub listening on }
+  if [ -n "$fresh" ]; then
+    read -r -t 60 -u 3 line || fail "the host printed no admin token"
+    [[ $line == "admin token (shown once): cht_"* ]] || fail "second line: $line"
+    token=${line#admin token (shown once): }
+  fi
+  exec 3<&-
+}
+
+stop_host() {
+  local status=0
+  kill -TERM "$pid"
+  wait "$pid" || status=$?
+  pid=
+  [ "$status" -eq 0 ] || fail "the host exited with $status on SIGTERM"
+}
+
+# refuses_to_start WHAT TEXT: the host exits non-zero before printing its
+# URL, and its log says TEXT.
+refuses_to_start() {
+  local what=$1 text=$2 log=$tmp/refused.log line status=0
+  : >"$log"
+  rm -f "$tmp/out"
+  mkfifo "$tmp/out"
+  "$connhub" serve --listen 127.0.0.1:0 --plugins-dir "$plugins" --data-dir "$data" \
+    >"$tmp/out" 2>"$log" &
+  pid=$!
+  exec 3<"$tmp/out"
+  # The read ends at the host's first line or when it exits (end of file).
+  if read -r -t 60 -u 3 line; then
+    fail "$what: the host started anyway: $line"
+  fi
+  exec 3<&-
+  wait "$pid" || status=$?
+  pid=
+  [ "$status" -ne 0 ] || fail "$what: the host exited 0"
+  [ "$status" -lt 128 ] || fail "$what: the host died of signal $((status - 128))"
+  grep -q -F -- "$text" "$log" || fail "$what: the log does not say \"$text\": $(cat "$log")"
+  echo "$what: refused (exit $status): $(tail -n 1 "$log")"
+}
+
+# api METHOD PATH [BODY]: sets code and body.
+api() {
+  local args=(-sg -o "$tmp/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $token")
+  [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+  rm -f "$tmp/body"
+  code=$(curl "${args[@]}" "$url$2") || code=000
+  body=$(cat "$tmp/body" 2>/dev/null || true)
+}
+
+expect() { # STATUS WHAT
+  [ "$code" = "$1" ] || fail "$2: status $code, expected $1: $body"
+}
+
+# Every stored document, for comparisons.
+docs() { sqlite3 "$db" 'SELECT id, revision, doc FROM connectors ORDER BY id'; }
+
+# The kids of every envelope stored, one per line.
+kids() { docs | grep -o '"\$secret":{"kid":[0-9]*' | cut -d: -f3; }
+
+mode_of() { stat -c %a "$1"; }
+
+start_host "$tmp/host1.log" fresh
+for i in 1 2 3; do
+  api POST /api/v1/connectors "{\"name\":\"k$i\",\"type\":\"fixture-a\",\"type_version\":\"1.0.0\",
+    \"config\":{\"host\":\"h$i\",\"password\":\"pw-$i-secret\"},
+    \"variables\":[{\"key\":\"S\",\"value\":\"var-$i\",\"secret\":true}]}"
+  expect 201 "create k$i"
+done
+api POST /api/v1/connectors '{"name":"plain","type":"fixture-b","config":{"a":1}}'
+expect 201 "create plain"
+[ "$(kids | sort -u)" = 1 ] || fail "secrets are not under key 1: $(kids | sort -u)"
+[ "$(kids | wc -l)" -eq 6 ] || fail "$(kids | wc -l) envelopes stored, expected 6"
+[ "$(mode_of "$keyfile")" = 600 ] || fail "the key file has mode $(mode_of "$keyfile")"
+grep -q '^1:' "$keyfile" || fail "the key file does not start with key 1"
+
+# Rotation while the host runs: refused, nothing changed.
+cp -p "$keyfile" "$tmp/key.1"
+docs >"$tmp/docs.1"
+status=0
+"$connhub" keys rotate --data-dir "$data" >"$tmp/rotate-busy.out" 2>"$tmp/rotate-busy.err" || status=$?
+[ "$status" -ne 0 ] || fail "keys rotate succeeded while the host runs"
+grep -q -F "in use" "$tmp/rotate-busy.err" || fail "keys rotate (busy): $(cat "$tmp/rotate-busy.err")"
+cmp -s "$keyfile" "$tmp/key.1" || fail "keys rotate (busy) changed the key file"
+ls "$data" | grep -q '^master.key.tmp' && fail "keys rotate (busy) left a temporary key file"
+docs | cmp -s - "$tmp/docs.1" || fail "keys rotate (busy) changed the connectors"
+api PUT /api/v1/connectors/k1 '{"config":{"password":"********","port":1}}'
+expect 200 "put with the mask, before the rotation"
+stop_host
+
+# Rotation with the host stopped.
+docs >"$tmp/docs.2"
+"$connhub" keys rotate --data-dir "$data" >"$tmp/rotate.out" 2>"$tmp/rotate.err" ||
+  fail "keys rotate: $(cat "$tmp/rotate.err")"
+grep -q -F "master key 2" "$tmp/rotate.out" || fail "keys rotate said: $(cat "$tmp/rotate.out")"
+[ "$(wc -l <"$keyfile")" -eq 1 ] || fail "the key file holds $(wc -l <"$keyfile") lines"
+grep -q '^2:[A-Za-z0-9+/]\{43\}=$' "$keyfile" || fail "the key file does not hold key 2 alone"
+[ "$(mode_of "$keyfile")" = 600 ] || fail "the rotated key file has mode $(mode_of "$keyfile")"
+cmp -s "$keyfile" "$tmp/key.1" && fail "the key file did not change"
+[ "$(kids | sort -u)" = 2 ] || fail "secrets are not all under key 2: $(kids | sort | uniq -c)"
+[ "$(kids | wc -l)" -eq 6 ] || fail "$(kids | wc -l) envelopes after the rotation, expected 6"
+docs | cmp -s - "$tmp/docs.2" && fail "the rotation rewrote nothing"
+ls "$data" | grep -q '^master.key.tmp' && fail "the rotation left a temporary key file"
+cp -p "$keyfile" "$tmp/key.2"
+
+# The host starts with the new key and decrypts the secrets.
+start_host "$tmp/host2.log"
+api PUT /api/v1/connectors/k2 '{"config":{"password":"********","port":2},
+  "variables":[{"key":"S","value":"********","secret":true}]}'
+expect 200 "put with the mask after the rotation"
+[[ $body == *'"password":"********"'* && $body == *'"port":2'* ]] || fail "put k2: $body"
+api PUT /api/v1/connectors/k1 '{"config":{"port":3}}'
+expect 200 "put on k1 after the rotation"
+api POST /api/v1/connectors '{"name":"k4","type":"fixture-a","type_version":"1.0.0",
+  "config":{"host":"h4","password":"pw-4-secret"}}'
+expect 201 "create after the rotation"
+stop_host
+[ "$(kids | sort -u)" = 2 ] || fail "new secrets are not under key 2: $(kids | sort | uniq -c)"
+
+# A fresh random key: kid 1 (the database wants 2) or kid 2 with other bytes.
+docs >"$tmp/docs.3"
+for kid in 1 2; do
+  rm -f "$keyfile"
+  (umask 077 && echo "$kid:$(head -c 32 /dev/urandom | base64 -w 0)" >"$keyfile")
+  chmod 600 "$keyfile"
+  refuses_to_start "a fresh key $kid" "master key"
+done
+docs | cmp -s - "$tmp/docs.3" || fail "a refused start changed the connectors"
+
+# The right key, readable by others.
+cp "$tmp/key.2" "$keyfile"
+chmod 644 "$keyfile"
+refuses_to_start "a key file of mode 0644" "chmod 600"
+[ "$(mode_of "$keyfile")" = 644 ] || fail "the host changed the key file's mode"
+
+# The right key, mode 0600: serves again.
+chmod 600 "$keyfile"
+start_host "$tmp/host3.log"
+api PUT /api/v1/connectors/k3 '{"config":{"password":"********","port":4}}'
+expect 200 "put with the mask, key restored"
+api GET /api/v1/connectors?per_page=1
+expect 200 "list"
+[[ $body == *'"total":5'* ]] || fail "list: $body"
+stop_host
+echo "key rotation: ok"

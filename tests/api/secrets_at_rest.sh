@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Secrets at rest: a recognisable secret (the canary) sent in a connector's
+# config.password and in a secret variable is never written in clear: not in
+# the database, its WAL or shared memory, anywhere in the data directory, nor
+# in the host's log. Reads mask it, and sending the mask back keeps the very
+# envelope stored. An envelope copied onto another connector's row does not
+# decrypt there: a change that needs it is refused (500 secret-unreadable,
+# naming the field, never the value), and the other connector still works.
+# Usage: secrets_at_rest.sh CONNHUB FIXTURE_PLUGINS_DIR
+set -euo pipefail
+connhub=$1 plugins=$2
+unset CONNHUB_MASTER_KEY CONNHUB_KEY_FILE CONNHUB_DATA_DIR CONNHUB_CONFIG CONNHUB_LISTEN
+tmp=$(mktemp -d /tmp/connhub-secrets-XXXXXX)
+data=$tmp/data
+db=$data/connhub.db
+pid= url= token= code= body=
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$tmp"/*.log; do
+    [ -f "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 30 "$f" >&2; }
+  done
+  exit 1
+}
+
+# start_host LOG [fresh]: starts the host on $data; reads the URL line and,
+# on a fresh data directory, the admin token line. No sleeps: the reads wait.
+start_host() {
+  local log=$1 fresh=${2:-} line
+  rm -f "$tmp/out"
+  mkfifo "$tmp/out"
+  "$connhub" serve --listen 127.0.0.1:0 --plugins-dir "$plugins" --data-dir "$data" \
+    --log-level debug >"$tmp/out" 2>>"$log" &
+  pid=$!
+  exec 3<"$tmp/out"
+  read -r -t 60 -u 3 line || fail "the host did not print its URL"
+  [[ $line == "connhub listening on http://"* ]] || fail "first line: $line"
+  url=${line#connhub listening on }
+  if [ -n "$fresh" ]; then
+    read -r -t 60 -u 3 line || fail "the host printed no admin token"
+    [[ $line == "admin token (shown once): cht_"* ]] || fail "second line: $line"
+    token=${line#admin token (shown once): }
+  fi
+  exec 3<&-
+}
+
+stop_host() {
+  local status=0
+  kill -TERM "$pid"
+  wait "$pid" || status=$?
+  pid=
+  [ "$status" -eq 0 ] || fail "the host exited with $status on SIGTERM"
+}
+
+# api METHOD PATH [BODY [HEADER]]: sets code and body.
+api() {
+  local args=(-sg -o "$tmp/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $token")
+  [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+  [ $# -ge 4 ] && args+=(-H "$4")
+  rm -f "$tmp/body"
+  code=$(curl "${args[@]}" "$url$2") || code=000
+  body=$(cat "$tmp/body" 2>/dev/null || true)
+}
+
+expect() { # STATUS WHAT
+  [ "$code" = "$1" ] || fail "$2: status $code, expected $1: $body"
+}
+
+no_canary() { # WHAT: the last answer holds neither secret
+  case $body in
+  *"$pw"* | *"$var"*) fail "$1: the answer holds a secret: $body" ;;
+  esac
+}
+
+has() { # TEXT WHAT
+  [[ $body == *"$1"* ]] || fail "$2: answer lacks $1: $body"
+}
+
+id_of() { grep -o '"id":"con_[a-z2-7]\{26\}"' <<<"$body" | head -n 1 | cut -d'"' -f4; }
+
+# The stored JSON at PATH of connector NAME's document.
+stored() { sqlite3 "$db" "SELECT json_extract(doc, '$2') FROM connectors WHERE name = '$1'"; }
+
+# Every place a secret could land on disk or in the logs: zero hits.
+assert_nowhere() { # WHEN
+  local hits
+  [ -f "$db" ] || fail "$1: no database at $db"
+  for f in "$db" "$db-wal" "$db-shm"; do
+    if [ -f "$f" ] && grep -a -q -F -e "$pw" -e "$var" "$f"; then
+      fail "$1: a secret is in clear in $f"
+    fi
+  done
+  hits=$(grep -a -r -l -F -e "$pw" -e "$var" "$data" "$tmp"/*.log || true)
+  [ -z "$hits" ] || fail "$1: a secret is in clear in: $hits"
+  hits=$(grep -a -r -l -F -e "$token" "$data" "$tmp"/*.log || true)
+  [ -z "$hits" ] || fail "$1: the admin token is in clear in: $hits"
+  # The grep does find what is stored in clear: the check can fail.
+  grep -a -r -q -F "$visible" "$data" || fail "$1: control value $visible not found in $data"
+}
+
+pw="S3cr3t-$RANDOM$RANDOM-canary"
+var="V4r-$RANDOM$RANDOM-canary"
+visible="host-$RANDOM$RANDOM-visible"
+
+start_host "$tmp/host1.log" fresh
+
+# Connector a holds the canaries; b has a password of its own.
+api POST /api/v1/connectors "{\"name\":\"a\",\"type\":\"fixture-a\",\"type_version\":\"1.0.0\",
+  \"config\":{\"host\":\"$visible\",\"port\":5432,\"password\":\"$pw\"},
+  \"variables\":[{\"key\":\"TOKEN\",\"value\":\"$var\",\"secret\":true},
+                 {\"key\":\"PLAIN\",\"value\":\"plain\"}]}"
+expect 201 "create a"
+no_canary "create a"
+has '"password":"********"' "create a"
+has '"value":"********"' "create a"
+a=$(id_of)
+api POST /api/v1/connectors '{"name":"b","type":"fixture-a","type_version":"1.0.0",
+  "config":{"host":"b.example","password":"b-own-password"}}'
+expect 201 "create b"
+b=$(id_of)
+# Retried creates store their answer: the secret must not be in it either.
+api POST /api/v1/connectors "{\"name\":\"c\",\"type\":\"fixture-a\",\"type_version\":\"1.0.0\",
+  \"config\":{\"host\":\"c\",\"password\":\"$pw\"}}" "Idempotency-Key: c-1"
+expect 201 "create c"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM idempotency WHERE key = 'c-1'")" = 1 ] ||
+  fail "the answer to c was not stored under its key"
+# A refused request with the secret in it: not echoed, not logged.
+api POST /api/v1/connectors "{\"name\":\"d\",\"type\":\"fixture-a\",\"type_version\":\"1.0.0\",
+  \"config\":{\"host\":\"d\",\"port\":70000,\"password\":\"$pw\"},
+  \"variables\":[{\"key\":\"V\",\"value\":\"$var\",\"secret\":true},{\"key\":\"V\"}]}"
+expect 422 "invalid create"
+no_canary "invalid create"
+
+api GET "/api/v1/connectors/$a"
+expect 200 "get a"
+no_canary "get a"
+has '"password":"********"' "get a"
+api GET "/api/v1/connectors?include=variables,type"
+expect 200 "list"
+no_canary "list"
+
+# The mask keeps the stored envelopes as they are, not a new secret.
+pw_env=$(stored a '$.config.password')
+var_env=$(stored a '$.variables.TOKEN.value')
+[[ $pw_env == '{"$secret":{"kid":1,"nonce":"'*'","ct":"'*'"}}' ]] || fail "config.password is stored as $pw_env"
+[[ $var_env == '{"$secret":{"kid":1,"nonce":"'*'","ct":"'*'"}}' ]] || fail "TOKEN is stored as $var_env"
+[ "$(stored a '$.variables.PLAIN.value')" = plain ] || fail "PLAIN is not stored as it is"
+api PUT "/api/v1/connectors/a" '{"config":{"password":"********","port":5433},
+  "variables":[{"key":"TOKEN","value":"********","secret":true},{"key":"PLAIN","value":"plain"}]}'
+expect 200 "put with the mask"
+no_canary "put with the mask"
+has '"port":5433' "put with the mask"
+has '"revision":2' "put with the mask"
+[ "$(stored a '$.config.password')" = "$pw_env" ] || fail "the mask replaced config.password"
+[ "$(stored a '$.variables.TOKEN.value')" = "$var_env" ] || fail "the mask replaced TOKEN"
+
+stop_host
+assert_nowhere "after the first run"
+
+# b gets a's sealed password: bound to a, it must not decrypt as b's.
+b_env=$(stored b '$.config.password')
+sqlite3 "$db" "UPDATE connectors SET doc = json_set(doc, '\$.config.password',
+  json((SELECT json_extract(doc, '\$.config.password') FROM connectors WHERE name = 'a')))
+  WHERE name = 'b'"
+[ "$(stored b '$.config.password')" = "$pw_env" ] || fail "the envelope was not copied"
+[ "$(stored b '$.config.password')" != "$b_env" ] || fail "b kept its own envelope"
+
+start_host "$tmp/host2.log"
+api PUT /api/v1/connectors/b '{"config":{"port":1}}'
+expect 500 "put on b with a's envelope"
+has '"type":"urn:connhub:problem:secret-unreadable"' "put on b"
+has '"status":500' "put on b"
+has '/config/password' "put on b"
+no_canary "put on b"
+[[ $(grep -o '"detail":"[^"]*"' <<<"$body") == *"/config/password"* ]] ||
+  fail "the detail does not name /config/password: $body"
+api GET "/api/v1/connectors/$b"
+expect 200 "get b"
+has '"revision":1' "b unchanged"
+[[ $body != *'"port"'* ]] || fail "b changed: $body"
+api PUT /api/v1/connectors/a '{"config":{"port":2}}'
+expect 200 "put on a"
+has '"port":2' "put on a"
+has '"revision":3' "put on a"
+no_canary "put on a"
+stop_host
+assert_nowhere "after the second run"
+echo "secrets at rest: ok"
