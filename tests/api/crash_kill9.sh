@@ -15,7 +15,7 @@ db=$data/connhub.db
 ids=$tmp/ids # every id whose create answered 201
 writers=4
 per_writer=400 # bound on each writer's loop
-pid= url= token= code= body=
+pid='' url='' token=''
 workers=()
 cleanup() {
   if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
@@ -126,7 +126,7 @@ for round in 1 2 3; do
   done
   kill -9 "$pid"
   status=0
-  wait "$pid" || status=$?
+  wait "$pid" 2>/dev/null || status=$? # no "Killed" notice
   pid=
   [ "$status" -eq 137 ] || fail "round $round: the host exited with $status, not by SIGKILL"
   for w in "${workers[@]}"; do

@@ -16,7 +16,7 @@ tmp=$(mktemp -d /tmp/connhub-keys-XXXXXX)
 data=$tmp/data
 db=$data/connhub.db
 keyfile=$data/master.key
-pid= url= token= code= body=
+pid='' url='' token='' code='' body=''
 cleanup() {
   if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   rm -rf "$tmp"
@@ -101,7 +101,7 @@ expect() { # STATUS WHAT
 docs() { sqlite3 "$db" 'SELECT id, revision, doc FROM connectors ORDER BY id'; }
 
 # The kids of every envelope stored, one per line.
-kids() { docs | grep -o '"\$secret":{"kid":[0-9]*' | cut -d: -f3; }
+kids() { docs | grep -o '"[$]secret":{"kid":[0-9]*' | cut -d: -f3; }
 
 mode_of() { stat -c %a "$1"; }
 
@@ -123,11 +123,11 @@ grep -q '^1:' "$keyfile" || fail "the key file does not start with key 1"
 cp -p "$keyfile" "$tmp/key.1"
 docs >"$tmp/docs.1"
 status=0
-"$connhub" keys rotate --data-dir "$data" >"$tmp/rotate-busy.out" 2>"$tmp/rotate-busy.err" || status=$?
+"$connhub" keys rotate --data-dir "$data" >"$tmp/busy.out" 2>"$tmp/busy.err" || status=$?
 [ "$status" -ne 0 ] || fail "keys rotate succeeded while the host runs"
-grep -q -F "in use" "$tmp/rotate-busy.err" || fail "keys rotate (busy): $(cat "$tmp/rotate-busy.err")"
+grep -q -F "in use" "$tmp/busy.err" || fail "keys rotate (busy): $(cat "$tmp/busy.err")"
 cmp -s "$keyfile" "$tmp/key.1" || fail "keys rotate (busy) changed the key file"
-ls "$data" | grep -q '^master.key.tmp' && fail "keys rotate (busy) left a temporary key file"
+compgen -G "$keyfile.tmp*" >/dev/null && fail "keys rotate (busy) left a temporary key file"
 docs | cmp -s - "$tmp/docs.1" || fail "keys rotate (busy) changed the connectors"
 api PUT /api/v1/connectors/k1 '{"config":{"password":"********","port":1}}'
 expect 200 "put with the mask, before the rotation"
@@ -145,7 +145,7 @@ cmp -s "$keyfile" "$tmp/key.1" && fail "the key file did not change"
 [ "$(kids | sort -u)" = 2 ] || fail "secrets are not all under key 2: $(kids | sort | uniq -c)"
 [ "$(kids | wc -l)" -eq 6 ] || fail "$(kids | wc -l) envelopes after the rotation, expected 6"
 docs | cmp -s - "$tmp/docs.2" && fail "the rotation rewrote nothing"
-ls "$data" | grep -q '^master.key.tmp' && fail "the rotation left a temporary key file"
+compgen -G "$keyfile.tmp*" >/dev/null && fail "the rotation left a temporary key file"
 cp -p "$keyfile" "$tmp/key.2"
 
 # The host starts with the new key and decrypts the secrets.

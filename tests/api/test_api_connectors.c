@@ -197,7 +197,8 @@ static void assert_valid_connector(json_object *doc)
 		json_object *d = json_object_from_file(CH_TEST_SCHEMAS "/connector.json");
 
 		ck_assert_msg(d != NULL, "cannot read %.600s", CH_TEST_SCHEMAS "/connector.json");
-		ck_assert_msg(ch_schema_compile(&schema, d, err, sizeof(err)) == CH_OK, "%.600s", err);
+		ck_assert_msg(ch_schema_compile(&schema, d, err, sizeof(err)) == CH_OK, "%s",
+			      err);
 		json_object_put(d); /* the schema holds its own reference */
 	}
 	if (ch_schema_validate(schema, doc, &errors) != CH_OK)
@@ -308,7 +309,8 @@ START_TEST(every_route_needs_a_token)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const char *path = routes[i][1];
 
-		ck_assert_int_eq(th_request_as(&host, NULL, routes[i][0], path, routes[i][2], &r), 0);
+		ck_assert_int_eq(th_request_as(&host, NULL, routes[i][0], path, routes[i][2], &r),
+				 0);
 		assert_problem(&r, 401, "unauthorized", path);
 		ck_assert_str_eq(r.www_authenticate, "Bearer realm=\"connhub\"");
 		th_resp_free(&r);
@@ -403,7 +405,8 @@ START_TEST(create_full_pins_version_and_masks_secrets)
 	th_resp_free(&r);
 	/* fixture-b takes any object. */
 	req("POST", CONNECTORS,
-	    "{\"name\":\"full-2\",\"type\":\"fixture-b\",\"config\":{\"anything\":[1,{\"x\":null}]}}",
+	    "{\"name\":\"full-2\",\"type\":\"fixture-b\","
+	    "\"config\":{\"anything\":[1,{\"x\":null}]}}",
 	    &r);
 	expect_status(&r, 201, "create fixture-b");
 	ck_assert_str_eq(th_str(r.json, "type_version"), "2.1.0");
@@ -503,13 +506,15 @@ START_TEST(create_reports_every_failure)
 		 "{\"name\":\"v-1\",\"type\":\"fixture-a\",\"type_version\":\"9.9.9\"}", NULL, NULL,
 		 &r);
 	assert_invalid(&r, CONNECTORS, version);
-	ck_assert_str_eq(message_at(&r, "/type_version"), "connector type fixture-a has no version 9.9.9");
+	ck_assert_str_eq(message_at(&r, "/type_version"),
+			 "connector type fixture-a has no version 9.9.9");
 	th_resp_free(&r);
 	send_req(token, "POST", CONNECTORS, "{}", NULL, NULL, &r);
 	assert_invalid(&r, CONNECTORS, required);
 	th_resp_free(&r);
 	send_req(token, "POST", CONNECTORS,
-		 "{\"name\":\"v-2\",\"type\":\"fixture-b\",\"config\":5,\"variables\":[{\"key\":\"1a\"}],"
+		 "{\"name\":\"v-2\",\"type\":\"fixture-b\",\"config\":5,"
+		 "\"variables\":[{\"key\":\"1a\"}],"
 		 "\"rate_limit\":{\"unit\":\"day\"},\"date_format\":\"\"}",
 		 NULL, NULL, &r);
 	assert_invalid(&r, CONNECTORS, shapes);
@@ -521,15 +526,16 @@ START_TEST(create_reports_every_failure)
 	th_resp_free(&r);
 	/* Time zones are IANA names, nothing else. */
 	send_req(token, "POST", CONNECTORS,
-		 "{\"name\":\"v-3\",\"type\":\"fixture-b\",\"timezone\":\"../../etc/passwd\"}", NULL,
-		 NULL, &r);
+		 "{\"name\":\"v-3\",\"type\":\"fixture-b\",\"timezone\":\"../../etc/passwd\"}",
+		 NULL, NULL, &r);
 	assert_problem(&r, 422, "validation-failed", CONNECTORS);
 	ck_assert_str_eq(message_at(&r, "/timezone"),
 			 "is not a known IANA time zone (e.g. Europe/Paris)");
 	th_resp_free(&r);
 	/* None of it changed anything. */
 	ck_assert_int_eq(total_as(token, ""), 0);
-	create_as(token, "{\"name\":\"v-ok\",\"type\":\"fixture-b\",\"timezone\":\"America/New_York\"}",
+	create_as(token,
+		  "{\"name\":\"v-ok\",\"type\":\"fixture-b\",\"timezone\":\"America/New_York\"}",
 		  (char[64]){0});
 	ck_assert_int_eq(total_as(token, ""), 1);
 }
@@ -655,8 +661,8 @@ END_TEST
 /*
  * Every connector can be read back by the name it was created with. The
  * name "types" passes the name pattern, but GET /api/v1/connectors/types is
- * the marketplace route: such a connector is unreachable by name (it should
- * be refused, or read).
+ * the marketplace route: the name must be refused (422 /name), or the
+ * connector must be readable by it.
  */
 START_TEST(every_created_name_reads_back)
 {
@@ -757,8 +763,8 @@ START_TEST(secrets_are_masked_and_kept)
 	put(other, "{\"config\":{\"password\":\"" MASK "\"}}", NULL, &r);
 	assert_invalid(&r, NULL, pw);
 	th_resp_free(&r);
-	put(other, "{\"variables\":[{\"key\":\"NEW\",\"value\":\"" MASK "\",\"secret\":true}]}", NULL,
-	    &r);
+	put(other, "{\"variables\":[{\"key\":\"NEW\",\"value\":\"" MASK "\",\"secret\":true}]}",
+	    NULL, &r);
 	assert_invalid(&r, NULL, var0);
 	th_resp_free(&r);
 	get_revision(other, 1);
@@ -837,10 +843,12 @@ START_TEST(change_merges_and_validates_the_whole)
 	put(id, "{\"type_version\":\"1.1.0\"}", NULL, &r);
 	assert_invalid(&r, NULL, version);
 	th_resp_free(&r);
-	put(id, "{\"id\":\"con_x\",\"status\":\"RUNNING\",\"revision\":9,\"bogus\":true}", NULL, &r);
+	put(id, "{\"id\":\"con_x\",\"status\":\"RUNNING\",\"revision\":9,\"bogus\":true}", NULL,
+	    &r);
 	assert_invalid(&r, NULL, owned);
 	th_resp_free(&r);
-	put(id, "{\"rate_limit\":{\"unit\":\"fortnight\",\"duration\":1},\"timezone\":\"Nowhere/X\","
+	put(id, "{\"rate_limit\":{\"unit\":\"fortnight\",\"duration\":1},"
+		"\"timezone\":\"Nowhere/X\","
 		"\"variables\":[{\"key\":\"A\"},{\"key\":\"A\"}],\"name\":\"" NO_SUCH_ID "\"}",
 	    NULL, &r);
 	assert_invalid(&r, NULL, misc);
@@ -1101,8 +1109,8 @@ START_TEST(other_accounts_connectors_do_not_exist)
 	expect_status(&r, 201, "same name, other account");
 	ck_assert_str_ne(th_str(r.json, "id"), id);
 	th_resp_free(&r);
-	send_req(token, "POST", CONNECTORS, "{\"name\":\"iso-1\",\"type\":\"fixture-b\"}", NULL, NULL,
-		 &r);
+	send_req(token, "POST", CONNECTORS, "{\"name\":\"iso-1\",\"type\":\"fixture-b\"}", NULL,
+		 NULL, &r);
 	assert_problem(&r, 409, "already-exists", CONNECTORS); /* now taken there */
 	th_resp_free(&r);
 	send_req(token, "GET", CONNECTORS "/iso-1", NULL, NULL, NULL, &r);
@@ -1148,8 +1156,8 @@ START_TEST(idempotent_create)
 	ck_assert(json_object_equal(a.json, c.json));
 	th_resp_free(&c);
 	/* The same key with another body (or path): refused. */
-	send_req(NULL, "POST", CONNECTORS, "{\"name\":\"idem-2\",\"type\":\"fixture-b\"}", key, NULL,
-		 &c);
+	send_req(NULL, "POST", CONNECTORS, "{\"name\":\"idem-2\",\"type\":\"fixture-b\"}", key,
+		 NULL, &c);
 	assert_problem(&c, 422, "idempotency-key-reused", CONNECTORS);
 	th_resp_free(&c);
 	send_req(NULL, "POST", CONNECTORS "/idem-2", body, key, NULL, &c);
@@ -1193,6 +1201,135 @@ START_TEST(idempotent_create)
 }
 END_TEST
 
+/* Concurrent retries of one create (a client that timed out and retried
+ * while the first attempt was still running) are one create: every answer
+ * is 201 with the same connector, never "a connector named ... exists". */
+
+#define RACERS 8
+#define RACE_ROUNDS 100
+
+struct racer {
+	char *body;
+	size_t len;
+};
+
+static size_t racer_data(char *data, size_t size, size_t nmemb, void *cls)
+{
+	struct racer *r = cls;
+	size_t n = size * nmemb;
+	char *p = realloc(r->body, r->len + n + 1);
+
+	if (!p)
+		return 0;
+	memcpy(p + r->len, data, n);
+	r->body = p;
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+/* Sends @p body to POST /connectors of @p h from RACERS connections at
+ * once; their statuses in @p status, their bodies in @p racers. */
+static void race(const th_host *h, const char *body, const char *key, long status[RACERS],
+		 struct racer racers[RACERS])
+{
+	CURLM *multi = curl_multi_init();
+	CURL *easy[RACERS];
+	struct curl_slist *headers = NULL;
+	char url[300], auth[200], idem[100];
+	int running = 1;
+
+	snprintf(url, sizeof(url), "%s" CONNECTORS, h->url);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
+	headers = curl_slist_append(headers, auth);
+	headers = curl_slist_append(headers, idem);
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	for (int i = 0; i < RACERS; i++) {
+		memset(&racers[i], 0, sizeof(racers[i]));
+		easy[i] = curl_easy_init();
+		curl_easy_setopt(easy[i], CURLOPT_URL, url);
+		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(easy[i], CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(easy[i], CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 30L);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, racer_data);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &racers[i]);
+		curl_multi_add_handle(multi, easy[i]);
+	}
+	/* Bounded: every transfer ends within its 30 s timeout. */
+	for (int spins = 0; running && spins < 100000; spins++) {
+		ck_assert_int_eq(curl_multi_perform(multi, &running), CURLM_OK);
+		if (running)
+			ck_assert_int_eq(curl_multi_poll(multi, NULL, 0, 1000, NULL), CURLM_OK);
+	}
+	ck_assert_int_eq(running, 0);
+	for (int i = 0; i < RACERS; i++) {
+		status[i] = 0;
+		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status[i]);
+		curl_multi_remove_handle(multi, easy[i]);
+		curl_easy_cleanup(easy[i]);
+	}
+	curl_slist_free_all(headers);
+	curl_multi_cleanup(multi);
+}
+
+START_TEST(idempotent_create_under_concurrency)
+{
+	static const char *const extra[] = {"--threads", "8", NULL};
+	struct racer racers[RACERS];
+	long status[RACERS];
+	char body[300], key[64], path[128];
+	int conflicts = 0, others = 0, split = 0, totals = 0, stopped;
+	th_host h;
+	th_resp r;
+
+	/* Counts what goes wrong and asserts after the host is stopped, so a
+	 * failure does not leave it running. */
+	th_start(&h, CH_TEST_FIXTURES, extra);
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		json_object *first = NULL;
+
+		snprintf(body, sizeof(body),
+			 "{\"name\":\"race-%d\",\"type\":\"fixture-a\",\"type_version\":\"1.0.0\","
+			 "\"config\":{\"host\":\"h\",\"password\":\"race-pw\"}}",
+			 round);
+		snprintf(key, sizeof(key), "race-key-%d", round);
+		race(&h, body, key, status, racers);
+		for (int i = 0; i < RACERS; i++) {
+			json_object *j = racers[i].body ? json_tokener_parse(racers[i].body) : NULL;
+
+			conflicts += status[i] == 409;
+			others += status[i] != 409 && status[i] != 201;
+			if (status[i] == 201 && !first)
+				first = json_object_get(j);
+			else if (status[i] == 201 && strcmp(th_str(j, "id"), th_str(first, "id")) != 0)
+				split++; /* two connectors for one key */
+			if (status[i] != 201 && conflicts + others <= 3)
+				fprintf(stderr, "round %d racer %d: %ld %s\n", round, i, status[i],
+					racers[i].body ? racers[i].body : "");
+			json_object_put(j);
+			free(racers[i].body);
+		}
+		json_object_put(first);
+		snprintf(path, sizeof(path), CONNECTORS "?filter[name]=race-%d", round);
+		if (th_request(&h, "GET", path, NULL, NULL, &r) != 0 || r.status != 200 ||
+		    meta(&r, "total") != 1)
+			totals++;
+		th_resp_free(&r);
+	}
+	stopped = th_stop(&h);
+	ck_assert_msg(conflicts == 0 && others == 0,
+		      "%d of %d concurrent retries answered 409, %d another error, instead of "
+		      "replaying the create",
+		      conflicts, RACERS * RACE_ROUNDS, others);
+	ck_assert_msg(split == 0, "%d answers named another connector than the first", split);
+	ck_assert_msg(totals == 0, "%d rounds did not leave exactly one connector", totals);
+	ck_assert_int_eq(stopped, 0);
+}
+END_TEST
+
 /* --- list --------------------------------------------------------------------------------- */
 
 #define PAGER_COUNT 23
@@ -1214,8 +1351,9 @@ static void assert_sorted(json_object *list, const char *sort)
 
 		if (cmp == 0)
 			cmp = strcmp(th_str(a, "id"), th_str(b, "id"));
-		ck_assert_msg(desc ? cmp > 0 : cmp < 0, "sort=%s: item %zu (%s %s) before %zu (%s %s)",
-			      sort, i - 1, th_str(a, field), th_str(a, "id"), i, th_str(b, field),
+		ck_assert_msg(desc ? cmp > 0 : cmp < 0,
+			      "sort=%s: item %zu (%s %s) before %zu (%s %s)", sort, i - 1,
+			      th_str(a, field), th_str(a, "id"), i, th_str(b, field),
 			      th_str(b, "id"));
 	}
 }
@@ -1230,7 +1368,8 @@ static void assert_pages(const char *token, const char *query, json_object *full
 
 	for (size_t page = 1; page <= pages + 1; page++) {
 		size_t start = (page - 1) * per_page;
-		size_t want = start >= total ? 0 : (total - start < per_page ? total - start : per_page);
+		size_t left = start >= total ? 0 : total - start;
+		size_t want = left < per_page ? left : per_page;
 		json_object *data;
 
 		snprintf(q, sizeof(q), "%s%sper_page=%zu&page=%zu", query, query[0] ? "&" : "",
@@ -1246,8 +1385,8 @@ static void assert_pages(const char *token, const char *query, json_object *full
 			const char *got = th_str(json_object_array_get_idx(data, i), "id");
 			const char *exp = th_str(json_object_array_get_idx(full, start + i), "id");
 
-			ck_assert_msg(strcmp(got, exp) == 0, "%s: item %zu is %s, expected %.600s", q, i,
-				      got, exp);
+			ck_assert_msg(strcmp(got, exp) == 0, "%s: item %zu is %s, expected %s", q,
+				      i, got, exp);
 		}
 		th_resp_free(&r);
 	}
@@ -1370,7 +1509,8 @@ START_TEST(list_filters)
 				 names[i]);
 		else if (i % 3 == 1)
 			snprintf(body, sizeof(body),
-				 "{\"name\":\"%s\",\"type\":\"fixture-a\",\"config\":{\"host\":\"h\"}}",
+				 "{\"name\":\"%s\",\"type\":\"fixture-a\","
+				 "\"config\":{\"host\":\"h\"}}",
 				 names[i]);
 		else
 			snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"fixture-a\"}",
@@ -1516,6 +1656,7 @@ static Suite *suite(void)
 {
 	Suite *s = suite_create("api_connectors");
 	TCase *tc = tcase_create("connectors");
+	TCase *own = tcase_create("own_host");
 
 	tcase_add_unchecked_fixture(tc, start_fixture_host, stop_host);
 	tcase_set_timeout(tc, 120);
@@ -1541,6 +1682,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, list_includes);
 	tcase_add_test(tc, list_rejects_bad_parameters);
 	suite_add_tcase(s, tc);
+	tcase_set_timeout(own, 120);
+	tcase_add_test(own, idempotent_create_under_concurrency);
+	suite_add_tcase(s, own);
 	return s;
 }
 

@@ -1,0 +1,437 @@
+/*
+ * Plugin isolation over HTTP: plugins that crash or hang while loading are
+ * rejected with the reason; operations that segfault, abort, hang, exhaust
+ * memory, exit or scribble on stdout answer 502/504 with a readable reason
+ * while other traffic flows untouched; a plugin that keeps crashing is
+ * quarantined until an admin resets it or its file changes; a busy plugin
+ * answers 503 with Retry-After; no runner outlives the host.
+ */
+#include <check.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "harness.h"
+
+#define MAX_PIDS 64
+
+static th_host host;
+static pid_t seen_pids[MAX_PIDS];
+static int nseen;
+
+static const char *const fault_args[] = {
+	"--plugin-timeout-ms", "2000", "--plugin-load-timeout-ms", "2000",
+	"--quarantine-crashes", "1000", "--plugin-memory-mb", "256", NULL,
+};
+
+static void start_fault_host(void)
+{
+	th_start(&host, CH_TEST_FAULTS, fault_args);
+}
+
+static void stop_host(void)
+{
+	th_stop(&host);
+}
+
+/* Creates a "faulty" connector with test mode @p mode; returns its name. */
+static void make_connector(const th_host *h, const char *name, const char *mode)
+{
+	char body[256];
+	th_resp r;
+
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"faulty\",\"config\":{\"mode\":\"%s\"}}",
+		 name, mode);
+	ck_assert_int_eq(th_request(h, "POST", "/api/v1/connectors", body, NULL, &r), 0);
+	ck_assert_msg(r.status == 201 || r.status == 409, "create %s: %ld %s", name, r.status, r.body);
+	th_resp_free(&r);
+}
+
+/* POST /connectors/NAME/test; the response is the caller's. */
+static void run_test(const th_host *h, const char *name, th_resp *r)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/api/v1/connectors/%s/test", name);
+	ck_assert_int_eq(th_request(h, "POST", path, NULL, NULL, r), 0);
+}
+
+static void assert_detail(const th_resp *r, long status, const char *text)
+{
+	ck_assert_msg(r->status == status, "%ld, expected %ld: %s", r->status, status, r->body);
+	ck_assert_str_eq(r->content_type, "application/problem+json");
+	ck_assert_msg(strstr(th_str(r->json, "detail"), text), "detail \"%s\" lacks \"%s\"",
+		      th_str(r->json, "detail"), text);
+}
+
+/* The entry of @p file in GET /api/v1/plugins (borrowed from @p r). */
+static json_object *plugin_entry(const th_resp *r, const char *file)
+{
+	json_object *data = json_object_object_get(r->json, "data");
+
+	for (size_t i = 0; i < json_object_array_length(data); i++) {
+		json_object *e = json_object_array_get_idx(data, i);
+		const char *slash = strrchr(th_str(e, "path"), '/');
+
+		if (slash && strcmp(slash + 1, file) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static json_object *runtime_of(const th_host *h, const char *file, th_resp *r)
+{
+	json_object *e;
+
+	ck_assert_int_eq(th_request(h, "GET", "/api/v1/plugins", NULL, NULL, r), 0);
+	e = plugin_entry(r, file);
+	ck_assert_ptr_nonnull(e);
+	return json_object_object_get(e, "runtime");
+}
+
+/* Remembers every runner pid the host reports, to check they are gone. */
+static void note_pids(const th_host *h)
+{
+	th_resp r;
+	json_object *runners = json_object_object_get(runtime_of(h, "faults.so", &r), "runners");
+
+	for (size_t i = 0; i < json_object_array_length(runners); i++) {
+		json_object *pid = json_object_object_get(json_object_array_get_idx(runners, i), "pid");
+
+		if (pid && nseen < MAX_PIDS)
+			seen_pids[nseen++] = json_object_get_int(pid);
+	}
+	th_resp_free(&r);
+}
+
+START_TEST(load_faults_are_rejected_with_reason)
+{
+	th_resp r;
+	json_object *e;
+
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/plugins", NULL, NULL, &r), 0);
+	e = plugin_entry(&r, "crash_entry.so");
+	ck_assert_str_eq(th_str(e, "status"), "rejected");
+	ck_assert_str_eq(th_str(e, "reason"), "crashed with SIGSEGV during load");
+	e = plugin_entry(&r, "hang_entry.so");
+	ck_assert_str_eq(th_str(e, "status"), "rejected");
+	ck_assert_str_eq(th_str(e, "reason"), "did not answer within 2 s");
+	e = plugin_entry(&r, "faults.so");
+	ck_assert_str_eq(th_str(e, "status"), "loaded");
+	ck_assert_ptr_nonnull(json_object_object_get(json_object_object_get(e, "runtime"), "runners"));
+	th_resp_free(&r);
+}
+END_TEST
+
+/* --- background traffic during the faults ------------------------------------- */
+
+typedef struct traffic {
+	const th_host *h;
+	volatile int stop;
+	int requests;
+	int errors;
+	char first_error[256];
+} traffic;
+
+static void *drive(void *arg)
+{
+	traffic *t = arg;
+	static const char *const paths[] = {"/healthz", "/api/v1/connectors/types"};
+
+	/* Bounded: the faults take a few seconds; 100000 requests is far more. */
+	for (int i = 0; !t->stop && i < 100000; i++) {
+		th_resp r;
+		int rc = th_request(t->h, "GET", paths[i % 2], NULL, NULL, &r);
+
+		t->requests++;
+		if (rc != 0 || r.status != 200) {
+			if (!t->errors++)
+				snprintf(t->first_error, sizeof(t->first_error), "%s -> %ld",
+					 paths[i % 2], rc ? -1L : r.status);
+		}
+		th_resp_free(&r);
+	}
+	return NULL;
+}
+
+struct fault_case {
+	const char *mode;
+	long status;
+	const char *detail;
+};
+
+START_TEST(operation_faults_answer_and_traffic_flows)
+{
+	static const struct fault_case cases[] = {
+		{"segv", 502, "plugin faults.so crashed with SIGSEGV during test"},
+		{"abort", 502, "plugin faults.so crashed with SIGABRT during test"},
+		{"hang", 504, "plugin faults.so did not answer test within 2 s"},
+		{"hog", 502, "plugin faults.so "},
+		{"exit", 502, "plugin faults.so exited with status 0 during test"},
+	};
+	traffic t = {.h = &host};
+	pthread_t th;
+	th_resp r;
+
+	make_connector(&host, "good", "ok");
+	make_connector(&host, "scribbler", "stdout");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		make_connector(&host, cases[i].mode, cases[i].mode);
+	ck_assert_int_eq(pthread_create(&th, NULL, drive, &t), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		note_pids(&host);
+		run_test(&host, cases[i].mode, &r);
+		assert_detail(&r, cases[i].status, cases[i].detail);
+		th_resp_free(&r);
+		/* the next call gets a fresh runner */
+		run_test(&host, "good", &r);
+		ck_assert_msg(r.status == 200, "after %s: %ld %s", cases[i].mode, r.status, r.body);
+		ck_assert(json_object_get_boolean(json_object_object_get(r.json, "valid")));
+		th_resp_free(&r);
+	}
+	run_test(&host, "scribbler", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(json_object_get_boolean(json_object_object_get(r.json, "valid")));
+	th_resp_free(&r);
+	note_pids(&host);
+	t.stop = 1;
+	pthread_join(th, NULL);
+	ck_assert_msg(t.errors == 0, "%d of %d background requests failed, first: %s", t.errors,
+		      t.requests, t.first_error);
+	ck_assert_int_gt(t.requests, 10);
+}
+END_TEST
+
+START_TEST(runtime_counts_calls_and_crashes)
+{
+	th_resp r;
+	json_object *rt;
+
+	make_connector(&host, "counted", "ok");
+	make_connector(&host, "counted-crash", "abort");
+	run_test(&host, "counted", &r);
+	th_resp_free(&r);
+	run_test(&host, "counted-crash", &r);
+	th_resp_free(&r);
+	rt = runtime_of(&host, "faults.so", &r);
+	ck_assert_int_ge(json_object_get_int(json_object_object_get(rt, "crashes")), 1);
+	ck_assert_int_ge(json_object_get_int(json_object_object_get(rt, "calls")), 2);
+	ck_assert_str_eq(th_str(rt, "last_crash"), "crashed with SIGABRT during test");
+	ck_assert(!json_object_get_boolean(json_object_object_get(rt, "quarantined")));
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(refresh_reaches_the_plugin_cache)
+{
+	th_resp r;
+
+	make_connector(&host, "cached", "ok");
+	ck_assert_int_eq(th_request(&host, "POST", "/api/v1/connectors/cached/refresh", NULL, NULL, &r),
+			 0);
+	ck_assert_int_eq(r.status, 204);
+	th_resp_free(&r);
+}
+END_TEST
+
+/* --- quarantine ------------------------------------------------------------------- */
+
+static void copy_dir_file(const char *dir, const char *file)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s/%s.tmp' && mv '%s/%s.tmp' '%s/%s'", CH_TEST_FAULTS,
+		 file, dir, file, dir, file, dir, file);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void crash_times(const th_host *h, int n)
+{
+	th_resp r;
+
+	for (int i = 0; i < n; i++) {
+		run_test(h, "boom", &r);
+		ck_assert_int_eq(r.status, 502);
+		th_resp_free(&r);
+	}
+}
+
+START_TEST(quarantine_reset_and_replacement)
+{
+	static const char *const args[] = {"--quarantine-crashes", "3", NULL};
+	char dir[] = "/tmp/connhub-quarantine-XXXXXX", cmd[300];
+	th_host h;
+	th_resp r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	copy_dir_file(dir, "faults.so");
+	th_start(&h, dir, args);
+	make_connector(&h, "boom", "segv");
+	make_connector(&h, "fine", "ok");
+	crash_times(&h, 3);
+	run_test(&h, "fine", &r);
+	assert_detail(&r, 503, "quarantined");
+	th_resp_free(&r);
+	ck_assert(json_object_get_boolean(
+		json_object_object_get(runtime_of(&h, "faults.so", &r), "quarantined")));
+	th_resp_free(&r);
+	/* an admin lifts it */
+	ck_assert_int_eq(th_request(&h, "POST", "/api/v1/plugins/faults/reset", NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	th_resp_free(&r);
+	run_test(&h, "fine", &r);
+	ck_assert_int_eq(r.status, 200);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&h, "POST", "/api/v1/plugins/nope/reset", NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 404);
+	th_resp_free(&r);
+	/* a new file lifts it too */
+	crash_times(&h, 3);
+	run_test(&h, "fine", &r);
+	ck_assert_int_eq(r.status, 503);
+	th_resp_free(&r);
+	copy_dir_file(dir, "faults.so");
+	ck_assert_int_eq(th_request(&h, "POST", "/api/v1/plugins/rescan", NULL, NULL, &r), 0);
+	th_resp_free(&r);
+	run_test(&h, "fine", &r);
+	ck_assert_msg(r.status == 200, "after replacing the file: %ld %s", r.status, r.body);
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&h), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(reset_needs_admin)
+{
+	char token[128];
+	th_resp r;
+
+	ck_assert_int_eq(th_cli(&host, "tokens create default", token, sizeof(token)), 0);
+	ck_assert_int_eq(th_request_as(&host, token, "POST", "/api/v1/plugins/faults/reset", NULL, &r),
+			 0);
+	ck_assert_int_eq(r.status, 403);
+	th_resp_free(&r);
+}
+END_TEST
+
+/* --- a full queue ----------------------------------------------------------------- */
+
+struct slow_call {
+	const th_host *h;
+	long status;
+};
+
+static void *hang_call(void *arg)
+{
+	struct slow_call *c = arg;
+	th_resp r;
+
+	run_test(c->h, "stuck", &r);
+	c->status = r.status;
+	th_resp_free(&r);
+	return NULL;
+}
+
+START_TEST(full_queue_is_503_with_retry_after)
+{
+	static const char *const args[] = {"--plugin-runners", "1", "--plugin-queue", "0",
+					   "--plugin-timeout-ms", "3000", NULL};
+	struct slow_call c = {0};
+	pthread_t th;
+	th_host h;
+	th_resp r;
+	int busy = 0;
+
+	th_start(&h, CH_TEST_FAULTS, args);
+	make_connector(&h, "stuck", "hang");
+	make_connector(&h, "fine", "ok");
+	c.h = &h;
+	ck_assert_int_eq(pthread_create(&th, NULL, hang_call, &c), 0);
+	/* wait until the only runner is busy with the hanging call */
+	char last[512] = "";
+
+	for (int i = 0; i < 20000 && !busy; i++) {
+		json_object *rt = runtime_of(&h, "faults.so", &r);
+		json_object *runners = json_object_object_get(rt, "runners");
+
+		busy = strcmp(th_str(json_object_array_get_idx(runners, 0), "state"), "busy") == 0;
+		snprintf(last, sizeof(last), "%s", json_object_to_json_string(rt));
+		th_resp_free(&r);
+	}
+	ck_assert_msg(busy, "the runner never showed busy; last runtime: %s; slow call: %ld", last,
+		      c.status);
+	run_test(&h, "fine", &r);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_str_eq(th_str(r.json, "type"), "urn:connhub:problem:busy");
+	th_resp_free(&r);
+	pthread_join(th, NULL);
+	ck_assert_int_eq(c.status, 504);
+	ck_assert_int_eq(th_stop(&h), 0);
+}
+END_TEST
+
+/* --- no runner outlives the host ------------------------------------------------- */
+
+static void assert_pids_gone(void)
+{
+	for (int i = 0; i < nseen; i++)
+		ck_assert_msg(kill(seen_pids[i], 0) == -1 && errno == ESRCH,
+			      "runner %d is still alive after the host stopped", seen_pids[i]);
+}
+
+START_TEST(no_runner_outlives_the_host)
+{
+	th_host h;
+	th_resp r;
+
+	nseen = 0;
+	th_start(&h, CH_TEST_FAULTS, fault_args);
+	make_connector(&h, "a", "ok");
+	run_test(&h, "a", &r);
+	th_resp_free(&r);
+	note_pids(&h);
+	ck_assert_int_gt(nseen, 0);
+	ck_assert_int_eq(th_stop(&h), 0);
+	assert_pids_gone();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("api_isolation");
+	TCase *shared = tcase_create("fault_host");
+	TCase *own = tcase_create("own_host");
+
+	tcase_add_unchecked_fixture(shared, start_fault_host, stop_host);
+	tcase_set_timeout(shared, 120);
+	tcase_add_test(shared, load_faults_are_rejected_with_reason);
+	tcase_add_test(shared, operation_faults_answer_and_traffic_flows);
+	tcase_add_test(shared, runtime_counts_calls_and_crashes);
+	tcase_add_test(shared, refresh_reaches_the_plugin_cache);
+	tcase_add_test(shared, reset_needs_admin);
+	suite_add_tcase(s, shared);
+	tcase_set_timeout(own, 120);
+	tcase_add_test(own, quarantine_reset_and_replacement);
+	tcase_add_test(own, full_queue_is_503_with_retry_after);
+	tcase_add_test(own, no_runner_outlives_the_host);
+	suite_add_tcase(s, own);
+	return s;
+}
+
+int main(void)
+{
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = ch_check_run(suite());
+	curl_global_cleanup();
+	return rc;
+}
