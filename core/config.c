@@ -37,6 +37,7 @@ static const option options[] = {
 	{"plugins-dir", "CONNHUB_PLUGINS_DIR", STR(plugins_dir), "directory scanned for plugin *.so files"},
 	{"key-file", "CONNHUB_KEY_FILE", STR(key_file), "master key file (mode 0600, created if missing; default DATA-DIR/master.key); CONNHUB_MASTER_KEY=KID:BASE64 gives the key instead"},
 	{"threads", "CONNHUB_THREADS", UINT(threads, 256), "HTTP worker threads"},
+	{"workers", "CONNHUB_WORKERS", UINT(workers, 1024), "threads for requests that call plugins (test, refresh, setup, rescan), so a slow plugin never holds an HTTP thread"},
 	{"max-connections", "CONNHUB_MAX_CONNECTIONS", UINT(conn_limit, 1000000), "open connections in all"},
 	{"max-connections-per-ip", "CONNHUB_MAX_CONNECTIONS_PER_IP", UINT(per_ip_limit, 1000000), "open connections per client address (0: no limit)"},
 	{"connection-timeout", "CONNHUB_CONNECTION_TIMEOUT", UINT(timeout_s, 86400), "seconds an idle connection is kept"},
@@ -66,6 +67,7 @@ void ch_config_defaults(ch_config *cfg)
 	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "connhub-data");
 	snprintf(cfg->plugins_dir, sizeof(cfg->plugins_dir), "%s", CH_DEFAULT_PLUGINS_DIR);
 	cfg->threads = cpus > 2 ? (unsigned)cpus : 2;
+	cfg->workers = 16;
 	cfg->conn_limit = 1024;
 	cfg->per_ip_limit = 256;
 	cfg->timeout_s = 30;
@@ -290,7 +292,7 @@ void ch_config_usage(FILE *out)
 	for (size_t i = 0; i < NOPTIONS; i++)
 		fprintf(out, "  --%s VALUE  (%s)\n      %s\n", options[i].name, options[i].env,
 			options[i].help);
-	fprintf(out, "\nDefaults: --listen %s --data-dir %s --plugins-dir %s --threads %u\n"
+	fprintf(out, "\nDefaults: --listen %s --data-dir %s --plugins-dir %s --threads %u --workers 16\n"
 		     "  --max-connections %u --max-connections-per-ip %u --connection-timeout %u\n"
 		     "  --shutdown-timeout %u --max-body %zu --log-level info\n"
 		     "  --plugin-isolation process --plugin-runners 2 --plugin-queue 16\n"

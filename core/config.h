@@ -18,6 +18,7 @@ typedef struct ch_config {
 	char key_file[CH_PATH_MAX]; /* "" until loaded: then <data-dir>/master.key */
 	char config_file[CH_PATH_MAX];
 	unsigned threads;
+	unsigned workers;
 	unsigned conn_limit;
 	unsigned per_ip_limit;
 	unsigned timeout_s;

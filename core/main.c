@@ -91,6 +91,7 @@ static int run_server(const ch_config *cfg, ch_app *app, const char *token)
 		.per_ip_limit = cfg->per_ip_limit,
 		.timeout_s = cfg->timeout_s,
 		.body_limit = cfg->body_limit,
+		.workers = cfg->workers,
 	};
 	ch_http_server *srv = NULL;
 	int sig;

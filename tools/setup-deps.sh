@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config git
   libmicrohttpd-dev libjson-c-dev libsqlite3-dev libsodium-dev
-  check libcurl4-openssl-dev tzdata
+  check libcurl4-openssl-dev tzdata sqlite3
   valgrind curl
 )
 

@@ -8,24 +8,25 @@
 #include "schemas.h"
 
 #define T CH_ACCESS_TOKEN
+#define SLOW 1 /* calls plugins: runs on a worker thread */
 
 static const ch_route routes[] = {
-	{"GET", "/healthz", ch_api_healthz, CH_ACCESS_PUBLIC},
-	{"GET", "/api/v1/openapi.json", ch_api_openapi, T},
-	{"GET", "/api/v1/plugins", ch_api_plugins_list, T},
-	{"POST", "/api/v1/plugins/rescan", ch_api_plugins_rescan, CH_ACCESS_ADMIN},
-	{"POST", "/api/v1/plugins/{plugin}/reset", ch_api_plugins_reset, CH_ACCESS_ADMIN},
-	{"GET", "/api/v1/connectors/types", ch_api_types_list, T},
-	{"GET", "/api/v1/connectors/types/{type}", ch_api_types_get, T},
-	{"GET", "/api/v1/connectors", ch_api_connectors_list, T},
-	{"POST", "/api/v1/connectors", ch_api_connectors_create, T},
-	{"GET", "/api/v1/connectors/{connector}", ch_api_connectors_get, T},
-	{"POST", "/api/v1/connectors/{connector}", ch_api_connectors_create_named, T},
-	{"PUT", "/api/v1/connectors/{connector}", ch_api_connectors_update, T},
-	{"DELETE", "/api/v1/connectors/{connector}", ch_api_connectors_delete, T},
-	{"GET", "/api/v1/connectors/{connector}/test", ch_api_connectors_test, T},
-	{"POST", "/api/v1/connectors/{connector}/test", ch_api_connectors_test, T},
-	{"POST", "/api/v1/connectors/{connector}/refresh", ch_api_connectors_refresh, T},
+	{"GET", "/healthz", ch_api_healthz, CH_ACCESS_PUBLIC, 0},
+	{"GET", "/api/v1/openapi.json", ch_api_openapi, T, 0},
+	{"GET", "/api/v1/plugins", ch_api_plugins_list, T, 0},
+	{"POST", "/api/v1/plugins/rescan", ch_api_plugins_rescan, CH_ACCESS_ADMIN, SLOW},
+	{"POST", "/api/v1/plugins/{plugin}/reset", ch_api_plugins_reset, CH_ACCESS_ADMIN, 0},
+	{"GET", "/api/v1/connectors/types", ch_api_types_list, T, 0},
+	{"GET", "/api/v1/connectors/types/{type}", ch_api_types_get, T, 0},
+	{"GET", "/api/v1/connectors", ch_api_connectors_list, T, 0},
+	{"POST", "/api/v1/connectors", ch_api_connectors_create, T, 0},
+	{"GET", "/api/v1/connectors/{connector}", ch_api_connectors_get, T, 0},
+	{"POST", "/api/v1/connectors/{connector}", ch_api_connectors_create_named, T, 0},
+	{"PUT", "/api/v1/connectors/{connector}", ch_api_connectors_update, T, 0},
+	{"DELETE", "/api/v1/connectors/{connector}", ch_api_connectors_delete, T, 0},
+	{"GET", "/api/v1/connectors/{connector}/test", ch_api_connectors_test, T, SLOW},
+	{"POST", "/api/v1/connectors/{connector}/test", ch_api_connectors_test, T, SLOW},
+	{"POST", "/api/v1/connectors/{connector}/refresh", ch_api_connectors_refresh, T, SLOW},
 };
 
 int ch_api_init(ch_app *app)

@@ -16,7 +16,10 @@
 
 struct MHD_Connection;
 
-typedef struct ch_http_req {
+typedef struct ch_http_resp ch_http_resp;
+typedef struct ch_http_req ch_http_req;
+
+struct ch_http_req {
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *path;
@@ -30,16 +33,27 @@ typedef struct ch_http_req {
 	size_t nparams;
 	const char *param_names[CH_HTTP_MAX_PARAMS];
 	const char *param_values[CH_HTTP_MAX_PARAMS];
-} ch_http_req;
+	ch_http_resp *deferred; /* the answer of a deferred handler */
+	int deferred_state;     /* 0, 1 running on a worker, 2 done */
+	struct ch_http_req *next_job;
+};
 
-typedef struct ch_http_resp {
+/** A request handler: fills @p resp. */
+typedef void (*ch_http_handler)(void *app, ch_http_req *req, ch_http_resp *resp);
+
+struct ch_http_resp {
 	int status;
 	json_object *body;        /* owned; NULL for no body */
 	const char *content_type; /* default application/json */
 	size_t nheaders;
 	char *header_names[CH_HTTP_MAX_HEADERS];
 	char *header_values[CH_HTTP_MAX_HEADERS];
-} ch_http_resp;
+	/* Set (instead of answering) to run a slow handler, one that calls a
+	 * plugin, on a worker thread: the connection is suspended meanwhile, so
+	 * the server's threads keep serving everyone else. */
+	ch_http_handler defer;
+	void *defer_app;
+};
 
 /** Value of query argument @p key, or NULL. */
 const char *ch_http_query(ch_http_req *req, const char *key);
@@ -80,8 +94,6 @@ void ch_http_add_header(ch_http_resp *resp, const char *name, const char *value)
 json_object *ch_http_problem_code(ch_http_resp *resp, const ch_http_req *req, int code,
 				  const char *detail);
 
-typedef void (*ch_http_handler)(void *app, ch_http_req *req, ch_http_resp *resp);
-
 typedef struct ch_http_opts {
 	const char *listen;      /* "127.0.0.1:8080", "[::1]:0" */
 	unsigned threads;        /* size of the thread pool */
@@ -89,6 +101,7 @@ typedef struct ch_http_opts {
 	unsigned per_ip_limit;   /* open connections per client address */
 	unsigned timeout_s;      /* idle connection timeout */
 	size_t body_limit;       /* largest request body, bytes */
+	unsigned workers;        /* threads for deferred (slow) handlers */
 } ch_http_opts;
 
 typedef struct ch_http_server ch_http_server;

@@ -110,8 +110,14 @@ void ch_router_dispatch(const ch_route *routes, size_t n, void *app, ch_route_gu
 		if (method_is(&routes[i], req->method) && ch_route_match(routes[i].pattern, req)) {
 			if (guard && guard(app, &routes[i], req, resp))
 				return;
-			if (ch_http_body_json(req, resp, 1, &req->json) == CH_OK)
+			if (ch_http_body_json(req, resp, 1, &req->json) != CH_OK)
+				return;
+			if (routes[i].slow) {
+				resp->defer = routes[i].handler;
+				resp->defer_app = app;
+			} else {
 				routes[i].handler(app, req, resp);
+			}
 			return;
 		}
 	}

@@ -14,6 +14,7 @@ typedef struct ch_route {
 	const char *pattern; /* "/api/v1/connectors/types/{type}" */
 	ch_http_handler handler;
 	int access; /* the application's access level, for the guard */
+	int slow;   /* runs on a worker thread (it calls a plugin) */
 } ch_route;
 
 /**

@@ -25,6 +25,13 @@ struct ch_http_server {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	unsigned inflight; /* requests begun and not completed */
+	/* workers for deferred handlers */
+	pthread_mutex_t jobs_lock;
+	pthread_cond_t jobs_cv;
+	ch_http_req *jobs_head, *jobs_tail;
+	int stopping;
+	unsigned nworkers;
+	pthread_t *workers;
 };
 
 /* --- requests ------------------------------------------------------------- */
@@ -45,6 +52,8 @@ static ch_http_req *req_new(ch_http_server *srv, struct MHD_Connection *c, const
 	return req;
 }
 
+static void resp_free(ch_http_resp *resp);
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -55,6 +64,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!req)
 		return;
+	if (req->deferred) {
+		resp_free(req->deferred);
+		free(req->deferred);
+	}
 	free(req->body);
 	json_object_put(req->json);
 	free(req->user);
@@ -188,6 +201,61 @@ static int declared_too_large(ch_http_server *srv, struct MHD_Connection *c)
 	return end != cl && errno == 0 && n > srv->body_limit;
 }
 
+static void log_request(ch_http_req *req, int status, int64_t t0)
+{
+	ch_log_debug("%s %s -> %d (%lld ms)", req->method, req->path, status,
+		     (long long)(ch_clock_mono_ms() - t0));
+}
+
+/* Queues a deferred handler for the workers; the connection waits
+ * suspended until a worker resumes it. */
+static enum MHD_Result defer(ch_http_server *srv, ch_http_req *req, ch_http_resp *resp)
+{
+	req->deferred = malloc(sizeof(*resp));
+	if (!req->deferred)
+		return MHD_NO;
+	*req->deferred = *resp;
+	req->deferred_state = 1;
+	MHD_suspend_connection(req->conn);
+	pthread_mutex_lock(&srv->jobs_lock);
+	if (srv->jobs_tail)
+		srv->jobs_tail->next_job = req;
+	else
+		srv->jobs_head = req;
+	srv->jobs_tail = req;
+	pthread_cond_signal(&srv->jobs_cv);
+	pthread_mutex_unlock(&srv->jobs_lock);
+	return MHD_YES;
+}
+
+static void *worker(void *arg)
+{
+	ch_http_server *srv = arg;
+
+	for (;;) {
+		ch_http_req *req;
+		ch_http_resp *resp;
+
+		pthread_mutex_lock(&srv->jobs_lock);
+		while (!srv->jobs_head && !srv->stopping)
+			pthread_cond_wait(&srv->jobs_cv, &srv->jobs_lock);
+		req = srv->jobs_head;
+		if (req) {
+			srv->jobs_head = req->next_job;
+			if (!srv->jobs_head)
+				srv->jobs_tail = NULL;
+		}
+		pthread_mutex_unlock(&srv->jobs_lock);
+		if (!req)
+			return NULL;
+		resp = req->deferred;
+		resp->defer(resp->defer_app, req, resp);
+		resp->defer = NULL;
+		req->deferred_state = 2;
+		MHD_resume_connection(req->conn);
+	}
+}
+
 static enum MHD_Result finish(ch_http_server *srv, ch_http_req *req)
 {
 	ch_http_resp resp = {.status = 500};
@@ -202,10 +270,13 @@ static enum MHD_Result finish(ch_http_server *srv, ch_http_req *req)
 		ch_http_problem_code(&resp, req, CH_E_TOO_LARGE, detail);
 	} else {
 		srv->handler(srv->app, req, &resp);
+		if (resp.defer && srv->nworkers > 0)
+			return defer(srv, req, &resp);
+		if (resp.defer)
+			resp.defer(resp.defer_app, req, &resp); /* no workers: inline */
 	}
 	ret = send_resp(req->conn, &resp);
-	ch_log_debug("%s %s -> %d (%lld ms)", req->method, req->path, resp.status,
-		     (long long)(ch_clock_mono_ms() - t0));
+	log_request(req, resp.status, t0);
 	resp_free(&resp);
 	return ret;
 }
@@ -231,6 +302,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		 * close the connection instead of keeping it alive. */
 		return MHD_YES;
 	}
+	if (req->deferred_state == 2)
+		return send_resp(c, req->deferred);
+	if (req->deferred_state == 1)
+		return MHD_YES; /* still with a worker */
 	if (*data_size) {
 		body_append(srv, req, data, *data_size);
 		*data_size = 0;
@@ -294,7 +369,8 @@ static int resolve(const char *listen, struct sockaddr_storage *ss)
 static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *o,
 				       struct sockaddr_storage *ss)
 {
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 
 	if (ss->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -308,6 +384,27 @@ static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_END);
+}
+
+static void start_workers(ch_http_server *srv, unsigned n)
+{
+	srv->workers = calloc(n ? n : 1, sizeof(*srv->workers));
+	for (unsigned i = 0; srv->workers && i < n; i++)
+		if (pthread_create(&srv->workers[srv->nworkers], NULL, worker, srv) == 0)
+			srv->nworkers++;
+}
+
+static void stop_workers(ch_http_server *srv)
+{
+	pthread_mutex_lock(&srv->jobs_lock);
+	srv->stopping = 1;
+	pthread_cond_broadcast(&srv->jobs_cv);
+	pthread_mutex_unlock(&srv->jobs_lock);
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		pthread_join(srv->workers[i], NULL);
+	free(srv->workers);
+	srv->workers = NULL;
+	srv->nworkers = 0;
 }
 
 int ch_http_start(ch_http_server **out, const ch_http_opts *o, ch_http_handler handler, void *app)
@@ -329,6 +426,9 @@ int ch_http_start(ch_http_server **out, const ch_http_opts *o, ch_http_handler h
 	srv->body_limit = o->body_limit;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
+	pthread_mutex_init(&srv->jobs_lock, NULL);
+	pthread_cond_init(&srv->jobs_cv, NULL);
+	start_workers(srv, o->workers);
 	srv->daemon = daemon_start(srv, o, &ss);
 	if (!srv->daemon) {
 		ch_http_stop(srv, 0);
@@ -376,8 +476,14 @@ void ch_http_stop(ch_http_server *srv, int drain_ms)
 			close(fd);
 		if (drain_ms > 0)
 			drain(srv, drain_ms);
+		/* Workers finish the jobs they hold (plugin deadlines bound
+		 * them) and resume those connections before the daemon stops. */
+		stop_workers(srv);
 		MHD_stop_daemon(srv->daemon);
 	}
+	stop_workers(srv);
+	pthread_cond_destroy(&srv->jobs_cv);
+	pthread_mutex_destroy(&srv->jobs_lock);
 	pthread_cond_destroy(&srv->idle);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);

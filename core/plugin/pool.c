@@ -134,26 +134,51 @@ struct ch_pool {
 	health *h;
 };
 
-static char **runner_env(void)
-{
 #if defined(__SANITIZE_ADDRESS__)
-	/* No RLIMIT_AS under AddressSanitizer: bound the runner's memory
-	 * through the sanitizer instead. */
-	static char asan[] = "ASAN_OPTIONS=hard_rss_limit_mb=1024:allocator_may_return_null=1:"
-			     "detect_leaks=0";
-	static char *env[256];
+/* No RLIMIT_AS under AddressSanitizer: bound the runner's memory through the
+ * sanitizer instead, and let a plugin's fatal signals end the runner as they
+ * would without it (so the host can name them). A new array per spawn:
+ * several threads may start runners at once. */
+static char **runner_env(const ch_pool *p, char *asan, size_t len)
+{
 	size_t n = 0;
+	char **env;
 
-	for (char **e = environ; *e && n < 254; e++)
+	for (char **e = environ; *e; e++)
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	n = 0;
+	for (char **e = environ; *e; e++)
 		if (strncmp(*e, "ASAN_OPTIONS=", 13) != 0)
 			env[n++] = *e;
-	env[n++] = asan;
-	env[n] = NULL;
+	snprintf(asan, len,
+		 "ASAN_OPTIONS=hard_rss_limit_mb=%u:allocator_may_return_null=1:detect_leaks=0:"
+		 "handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigfpe=0:handle_sigill=0",
+		 p->opts.memory_mb ? p->opts.memory_mb : 1024);
+	env[n] = asan;
 	return env;
-#else
-	return environ;
-#endif
 }
+
+static void runner_env_free(char **env)
+{
+	free(env);
+}
+#else
+static char **runner_env(const ch_pool *p, char *asan, size_t len)
+{
+	(void)p;
+	(void)asan;
+	(void)len;
+	return environ;
+}
+
+static void runner_env_free(char **env)
+{
+	(void)env;
+}
+#endif
 
 static int spawn(ch_pool *p, runner *r)
 {
@@ -161,6 +186,7 @@ static int spawn(ch_pool *p, runner *r)
 	char *argv[] = {(char *)p->opts.runner_exe, CH_RUNNER_COMMAND, "--memory-mb", mem, "--cpu-s",
 			cpu, "--files", files, NULL};
 	posix_spawn_file_actions_t fa;
+	char asan[256], **env;
 	int sv[2], rc;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -172,7 +198,9 @@ static int spawn(ch_pool *p, runner *r)
 	posix_spawn_file_actions_adddup2(&fa, sv[1], CH_RUNNER_FD);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawn(&r->pid, p->opts.runner_exe, &fa, NULL, argv, runner_env());
+	env = runner_env(p, asan, sizeof(asan));
+	rc = env ? posix_spawn(&r->pid, p->opts.runner_exe, &fa, NULL, argv, env) : ENOMEM;
+	runner_env_free(env);
 	posix_spawn_file_actions_destroy(&fa);
 	close(sv[1]);
 	if (rc != 0) {

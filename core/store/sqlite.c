@@ -560,11 +560,14 @@ static int sq_connector_insert(ch_store *base, const ch_connector_row *row, cons
 
 	if (rc != CH_OK)
 		return rc;
-	rc = insert_row(c, row);
+	/* The key first: of two concurrent creates with one key, the second
+	 * fails here (and replays the first) rather than on the name. */
+	if (idem_key)
+		rc = put_idem(c, row->account_id, idem_key, idem, row->created_at);
+	if (rc == CH_OK)
+		rc = insert_row(c, row);
 	if (rc == CH_OK)
 		rc = bump_count(c, row->account_id, 1);
-	if (rc == CH_OK && idem_key)
-		rc = put_idem(c, row->account_id, idem_key, idem, row->created_at);
 	return tx_end(st, c, rc);
 }
 

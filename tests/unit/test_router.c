@@ -68,10 +68,10 @@ static void count(void *app, ch_http_req *req, ch_http_resp *resp)
 }
 
 static const ch_route routes[] = {
-	{"GET", "/things", count, 0},
-	{"POST", "/things", count, 0},
-	{"GET", "/things/{id}", count, 0},
-	{"DELETE", "/things/{id}", count, 0},
+	{"GET", "/things", count, 0, 0},
+	{"POST", "/things", count, 0, 0},
+	{"GET", "/things/{id}", count, 0, 0},
+	{"DELETE", "/things/{id}", count, 0, 0},
 };
 
 static void dispatch(const char *method, const char *path, ch_http_resp *resp)

@@ -1,0 +1,86 @@
+/*
+ * Fixture: a type whose test misbehaves as its configuration says, to prove
+ * a plugin's faults cannot take the host down: "ok", "segv", "abort",
+ * "hang" (never returns), "hog" (allocates without bound), "exit" (calls
+ * exit(0)), "stdout" (writes garbage to standard output, then succeeds).
+ * Refresh logs a line and uses the cache through the host.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <connhub/sdk.h>
+
+static void hog(void)
+{
+	for (;;) {
+		char *p = malloc(64 * 1024 * 1024);
+
+		if (!p)
+			abort();
+		memset(p, 1, 64 * 1024 * 1024);
+	}
+}
+
+static void misbehave(const char *mode)
+{
+	if (strcmp(mode, "segv") == 0)
+		*(volatile int *)(uintptr_t)8 = 1;
+	else if (strcmp(mode, "abort") == 0)
+		abort();
+	else if (strcmp(mode, "hang") == 0)
+		for (;;)
+			pause();
+	else if (strcmp(mode, "hog") == 0)
+		hog();
+	else if (strcmp(mode, "exit") == 0)
+		exit(0);
+	else if (strcmp(mode, "stdout") == 0 && write(STDOUT_FILENO, "\x00\xffgarbage\n", 10) < 0)
+		return;
+}
+
+static int faulty_test(ch_call *call, const char *in, char **out)
+{
+	json_object *input = NULL;
+	int rc = ch_sdk_input(call, in, &input);
+
+	if (rc != CH_OK)
+		return rc;
+	misbehave(ch_sdk_str(ch_sdk_obj(input, "config"), "mode", "ok"));
+	json_object_put(input);
+	return ch_sdk_output(call, ch_sdk_test_result(true, NULL, "behaved"), out);
+}
+
+static int faulty_refresh(ch_call *call, const char *in, char **out)
+{
+	const ch_host_api *api = ch_sdk_host();
+	char *v = NULL;
+	json_object *res = json_object_new_object();
+
+	(void)in;
+	ch_sdk_log(call, CH_LOG_INFO, "refresh called");
+	if (api->cache_get(call, "n", &v) == CH_OK) {
+		json_object_object_add(res, "cached", json_object_new_string(v));
+		api->free(v);
+	}
+	api->cache_put(call, "n", "1", 0);
+	return ch_sdk_output(call, res, out);
+}
+
+static const ch_type_desc faulty = {
+	CH_TYPE_HEADER,
+	.id = "faulty",
+	.name = "Faulty",
+	.version = "1.0.0",
+	.vendor = "connhub tests",
+	.description = "Misbehaves on request.",
+	.license = CH_LICENSE_FREE,
+	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
+			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\"]}},\"required\":[\"mode\"]}",
+	.test = faulty_test,
+	.refresh = faulty_refresh,
+};
+
+CH_PLUGIN_DEFINE("faults", "1.0.0", &faulty)
