@@ -510,13 +510,14 @@ static int validate_merged(const ch_connector_env *env, const ch_connector_row *
 	return rc;
 }
 
-static void apply_change(json_object *doc, json_object *body, json_object *errors)
+static void apply_change(json_object *doc, json_object *body, int replace, json_object *errors)
 {
 	json_object *v = NULL;
 
 	if (json_object_object_get_ex(body, "config", &v))
 		json_object_object_add(doc, "config",
-				       merge_config(json_object_object_get(doc, "config"), v, errors));
+				       merge_config(replace ? NULL : json_object_object_get(doc, "config"),
+						    v, errors));
 	if (json_object_object_get_ex(body, "variables", &v))
 		json_object_object_add(doc, "variables",
 				       merge_variables(json_object_object_get(doc, "variables"), v,
@@ -555,7 +556,7 @@ int ch_connector_change(const ch_connector_env *env, const ch_connector_row *sto
 	check_change(env, stored, clean, *errors);
 	json_object_deep_copy(stored->doc, &out->doc, NULL);
 	if (json_object_array_length(*errors) == 0)
-		apply_change(out->doc, clean, *errors);
+		apply_change(out->doc, clean, env->replace_config, *errors);
 	name = str_at(clean, "name");
 	if (name)
 		snprintf(out->name, sizeof(out->name), "%s", name);

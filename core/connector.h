@@ -20,6 +20,7 @@ typedef struct ch_connector_env {
 	const ch_registry *types;
 	const ch_schema *create_schema; /* schemas/connector-create.json */
 	const ch_schema *update_schema; /* schemas/connector-update.json */
+	int replace_config; /* a change's config replaces, not merges (setup) */
 } ch_connector_env;
 
 /**

@@ -47,6 +47,12 @@ void ch_api_openapi(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_plugins_list(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_plugins_rescan(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_plugins_reset(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_setup_start(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_setup_current(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_setup_next(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_setup_previous(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_setup_cancel(void *app, ch_http_req *req, ch_http_resp *resp);
+void ch_api_setup_finish(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_connectors_test(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_connectors_refresh(void *app, ch_http_req *req, ch_http_resp *resp);
 

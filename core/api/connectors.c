@@ -28,6 +28,7 @@ static void env_init(ch_connector_env *env, ch_app *a, ch_registry *reg)
 	env->types = reg;
 	env->create_schema = a->create_schema;
 	env->update_schema = a->update_schema;
+	env->replace_config = 0;
 }
 
 static void invalid(ch_http_req *req, ch_http_resp *resp, json_object *errors)

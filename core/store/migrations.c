@@ -41,6 +41,13 @@ const char *const ch_store_sqlite_migrations[] = {
 	"CREATE TABLE meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL) WITHOUT ROWID;",
+	/* 2: setup wizard sessions, one per connector, surviving restarts */
+	"CREATE TABLE setup_sessions ("
+	"  connector_id TEXT PRIMARY KEY REFERENCES connectors(id) ON DELETE CASCADE,"
+	"  account_id TEXT NOT NULL,"
+	"  revision INTEGER NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 const int ch_store_sqlite_migration_count =

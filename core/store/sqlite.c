@@ -36,6 +36,10 @@ enum {
 	S_IDEM_GET,
 	S_IDEM_PUT,
 	S_CON_BATCH,
+	S_SES_GET,
+	S_SES_INSERT,
+	S_SES_UPDATE,
+	S_SES_DELETE,
 	S_FIXED_COUNT,
 	/* list queries: sort x direction x filter mask, then counts per mask */
 	S_LIST = S_FIXED_COUNT,
@@ -91,6 +95,13 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 		       "body, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_CON_BATCH] = "SELECT rowid, " ROW_COLUMNS " FROM connectors WHERE rowid > ?1 ORDER BY rowid "
 			"LIMIT 256", /* REWRITE_BATCH */
+	[S_SES_GET] = "SELECT doc, revision FROM setup_sessions WHERE account_id = ?1 AND "
+		      "connector_id = ?2",
+	[S_SES_INSERT] = "INSERT INTO setup_sessions(connector_id, account_id, revision, doc, "
+			 "updated_at) VALUES(?2, ?1, 1, ?3, ?4)",
+	[S_SES_UPDATE] = "UPDATE setup_sessions SET doc = ?3, updated_at = ?4, revision = revision + "
+			 "1 WHERE account_id = ?1 AND connector_id = ?2 AND revision = ?5",
+	[S_SES_DELETE] = "DELETE FROM setup_sessions WHERE account_id = ?1 AND connector_id = ?2",
 };
 
 /* --- connections and statements ------------------------------------------- */
@@ -852,6 +863,73 @@ static int sq_connector_rewrite_all(ch_store *base, int (*fn)(void *, ch_connect
 	return tx_end(st, c, rc);
 }
 
+/* --- setup sessions ---------------------------------------------------------------- */
+
+static int sq_session_get(ch_store *base, const char *account_id, const char *connector_id,
+			  json_object **doc, int64_t *revision)
+{
+	int rc;
+	sqlite3_stmt *s = query_row(get_conn((sq_store *)base), S_SES_GET, account_id, connector_id,
+				    &rc);
+
+	*doc = NULL;
+	if (!s)
+		return rc;
+	*doc = json_tokener_parse((const char *)sqlite3_column_text(s, 0));
+	*revision = sqlite3_column_int64(s, 1);
+	done(s);
+	return *doc ? CH_OK : ch_error_set(CH_E_IO, "database: unreadable setup session");
+}
+
+static int sq_session_put(ch_store *base, const char *account_id, const char *connector_id,
+			  json_object *doc, int64_t expect)
+{
+	sq_store *st = (sq_store *)base;
+	char now[CH_TIME_LEN];
+	sqlite3_stmt *s;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	ch_store_now(now);
+	s = stmt(c, expect == 0 ? S_SES_INSERT : S_SES_UPDATE);
+	rc = s ? CH_OK : CH_E_IO;
+	if (s) {
+		bind_text(s, 1, account_id);
+		bind_text(s, 2, connector_id);
+		bind_text(s, 3, json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
+		bind_text(s, 4, now);
+		if (expect)
+			sqlite3_bind_int64(s, 5, expect);
+		rc = step_done(c, s, "write setup session");
+	}
+	if (rc == CH_E_EXISTS || (rc == CH_OK && sqlite3_changes(c->db) == 0))
+		rc = ch_error_set(CH_E_CONFLICT, "the setup session changed meanwhile");
+	return tx_end(st, c, rc);
+}
+
+static int sq_session_delete(ch_store *base, const char *account_id, const char *connector_id)
+{
+	sq_store *st = (sq_store *)base;
+	sqlite3_stmt *s;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	s = stmt(c, S_SES_DELETE);
+	rc = s ? CH_OK : CH_E_IO;
+	if (s) {
+		bind_text(s, 1, account_id);
+		bind_text(s, 2, connector_id);
+		rc = step_done(c, s, "delete setup session");
+	}
+	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
+		rc = CH_E_NOTFOUND;
+	return tx_end(st, c, rc);
+}
+
 static const ch_store_ops sq_ops = {
 	.close = sq_close,
 	.account_create = sq_account_create,
@@ -867,4 +945,7 @@ static const ch_store_ops sq_ops = {
 	.connector_list = sq_connector_list,
 	.connector_rewrite_all = sq_connector_rewrite_all,
 	.idem_get = sq_idem_get,
+	.session_get = sq_session_get,
+	.session_put = sq_session_put,
+	.session_delete = sq_session_delete,
 };

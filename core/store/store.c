@@ -95,6 +95,23 @@ int ch_store_idem_get(ch_store *st, const char *account_id, const char *key, ch_
 	return st->ops->idem_get(st, account_id, key, out);
 }
 
+int ch_store_session_get(ch_store *st, const char *account_id, const char *connector_id,
+			 json_object **doc, int64_t *revision)
+{
+	return st->ops->session_get(st, account_id, connector_id, doc, revision);
+}
+
+int ch_store_session_put(ch_store *st, const char *account_id, const char *connector_id,
+			 json_object *doc, int64_t expect_revision)
+{
+	return st->ops->session_put(st, account_id, connector_id, doc, expect_revision);
+}
+
+int ch_store_session_delete(ch_store *st, const char *account_id, const char *connector_id)
+{
+	return st->ops->session_delete(st, account_id, connector_id);
+}
+
 void ch_idem_record_clear(ch_idem_record *rec)
 {
 	free(rec->body);

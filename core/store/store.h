@@ -93,6 +93,11 @@ typedef struct ch_store_ops {
 	int (*connector_rewrite_all)(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
 				     void *cls);
 	int (*idem_get)(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);
+	int (*session_get)(ch_store *st, const char *account_id, const char *connector_id,
+			   json_object **doc, int64_t *revision);
+	int (*session_put)(ch_store *st, const char *account_id, const char *connector_id,
+			   json_object *doc, int64_t expect_revision);
+	int (*session_delete)(ch_store *st, const char *account_id, const char *connector_id);
 } ch_store_ops;
 
 struct ch_store {
@@ -177,6 +182,24 @@ int ch_store_connector_rewrite_all(ch_store *st, int (*fn)(void *cls, ch_connect
 
 /** The stored response of an idempotency key, or CH_E_NOTFOUND. */
 int ch_store_idem_get(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);
+
+/**
+ * The setup session of a connector: its document (new object) and
+ * revision, or CH_E_NOTFOUND.
+ */
+int ch_store_session_get(ch_store *st, const char *account_id, const char *connector_id,
+			 json_object **doc, int64_t *revision);
+
+/**
+ * Writes a session: creates it when @p expect_revision is 0 (CH_E_CONFLICT
+ * when one exists), else replaces it when its revision is still
+ * @p expect_revision (CH_E_CONFLICT when another write came first).
+ */
+int ch_store_session_put(ch_store *st, const char *account_id, const char *connector_id,
+			 json_object *doc, int64_t expect_revision);
+
+/** Removes a connector's session (CH_E_NOTFOUND when it has none). */
+int ch_store_session_delete(ch_store *st, const char *account_id, const char *connector_id);
 
 /** Frees the body of a record. */
 void ch_idem_record_clear(ch_idem_record *rec);
