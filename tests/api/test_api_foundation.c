@@ -467,6 +467,63 @@ START_TEST(bad_options_are_refused)
 }
 END_TEST
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Runs `connhub schema validate S I`, returning its exit status and the
+ * first line it printed in @p out. */
+static int validate_cli(const char *schema, const char *instance, char *out, size_t len)
+{
+	char cmd[600];
+	FILE *p;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s schema validate %s %s 2>&1", CH_TEST_CONNHUB, schema,
+		 instance);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	out[0] = '\0';
+	if (!fgets(out, (int)len, p))
+		out[0] = '\0';
+	while (fgetc(p) != EOF)
+		;
+	status = pclose(p);
+	return WEXITSTATUS(status);
+}
+
+START_TEST(schema_validate_cli_exit_codes)
+{
+	char dir[] = "/tmp/connhub-schema-XXXXXX", s[300], i[300], bad[300], out[512], cmd[320];
+	int rc;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(s, sizeof(s), "%s/schema.json", dir);
+	snprintf(i, sizeof(i), "%s/instance.json", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+	write_text(s, "{\"type\":\"object\",\"required\":[\"port\"],\"properties\":{\"port\":"
+		      "{\"type\":\"integer\",\"maximum\":65535}}}");
+	write_text(bad, "{\"type\":\"strng\"}");
+	write_text(i, "{\"port\":5432}");
+	ck_assert_int_eq(validate_cli(s, i, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "valid\n");
+	write_text(i, "{\"port\":70000}");
+	rc = validate_cli(s, i, out, sizeof(out));
+	ck_assert_int_eq(rc, 1);
+	write_text(i, "{}");
+	ck_assert_int_eq(validate_cli(s, i, out, sizeof(out)), 1);
+	ck_assert_int_eq(validate_cli(bad, i, out, sizeof(out)), 2);
+	ck_assert_ptr_nonnull(strstr(out, "not a usable schema"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("api_foundation");
@@ -495,6 +552,7 @@ static Suite *suite(void)
 	tcase_add_test(own, missing_plugins_dir_still_serves);
 	tcase_add_test(own, sigterm_stops_cleanly);
 	tcase_add_test(own, bad_options_are_refused);
+	tcase_add_test(own, schema_validate_cli_exit_codes);
 	suite_add_tcase(s, own);
 	return s;
 }
