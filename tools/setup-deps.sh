@@ -8,6 +8,7 @@ PKGS=(
   build-essential cmake pkg-config git
   libmicrohttpd-dev libjson-c-dev libsqlite3-dev libsodium-dev
   check libcurl4-openssl-dev tzdata sqlite3
+  libpq-dev postgresql
   valgrind curl
 )
 
