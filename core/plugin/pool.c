@@ -22,6 +22,7 @@
 #include "log.h"
 #include "proto.h"
 #include "runner.h"
+#include "secret/secret.h"
 
 extern char **environ;
 
@@ -593,7 +594,7 @@ int ch_pool_call(ch_pool *p, const char *type, const char *version, ch_op op,
 		return rc;
 	req = call_request(type, version, op, connector, input);
 	rc = call_in(p, r, req, connector, op, output, message);
-	json_object_put(req);
+	ch_secret_wipe(req); /* the input held the decrypted configuration */
 	release(p, r);
 	return rc;
 }

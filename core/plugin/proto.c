@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <sodium.h>
+
 #include <connhub/plugin.h>
 
 #include "clock.h"
@@ -38,7 +40,12 @@ int ch_proto_send(int fd, json_object *msg)
 	if (len > CH_PROTO_MAX)
 		return CH_E_TOO_LARGE;
 	rc = write_all(fd, head, sizeof(head));
-	return rc == CH_OK ? write_all(fd, text, len) : rc;
+	if (rc == CH_OK)
+		rc = write_all(fd, text, len);
+	/* Messages carry decrypted configurations: leave no copy behind in
+	 * the text json-c printed (it is reprinted if ever needed again). */
+	sodium_memzero((char *)text, len);
+	return rc;
 }
 
 /* Waits for data until the deadline. */
@@ -111,6 +118,7 @@ int ch_proto_recv(int fd, int64_t deadline_ms, json_object **msg)
 			rc = CH_E_IO;
 		}
 	}
+	sodium_memzero(text, len);
 	free(text);
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include "hostapi.h"
 #include "local.h"
 #include "proto.h"
+#include "secret/secret.h"
 
 static int channel_fd = -1;
 
@@ -271,7 +272,7 @@ int ch_runner_main(int argc, char **argv)
 			answer_load(&local, req);
 		else if (kind && strcmp(kind, "call") == 0)
 			answer_call(&local, req, cpu_s);
-		json_object_put(req);
+		ch_secret_wipe(req); /* it held the decrypted configuration */
 		req = NULL;
 	}
 	ch_local_close(&local);
