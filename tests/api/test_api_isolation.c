@@ -27,7 +27,7 @@ static pid_t seen_pids[MAX_PIDS];
 static int nseen;
 
 static const char *const fault_args[] = {
-	"--plugin-timeout-ms", "2000", "--plugin-load-timeout-ms", "2000",
+	"--plugin-timeout-ms", "4000", "--plugin-load-timeout-ms", "2000",
 	"--quarantine-crashes", "1000", "--plugin-memory-mb", "256", NULL,
 };
 
@@ -172,7 +172,7 @@ START_TEST(operation_faults_answer_and_traffic_flows)
 	static const struct fault_case cases[] = {
 		{"segv", 502, "plugin faults.so crashed with SIGSEGV during test"},
 		{"abort", 502, "plugin faults.so crashed with SIGABRT during test"},
-		{"hang", 504, "plugin faults.so did not answer test within 2 s"},
+		{"hang", 504, "plugin faults.so did not answer test within 4 s"},
 		{"hog", 502, "plugin faults.so "},
 		{"exit", 502, "plugin faults.so exited with status 0 during test"},
 	};
@@ -188,7 +188,15 @@ START_TEST(operation_faults_answer_and_traffic_flows)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		note_pids(&host);
 		run_test(&host, cases[i].mode, &r);
-		assert_detail(&r, cases[i].status, cases[i].detail);
+#if defined(__SANITIZE_ADDRESS__)
+		/* Under AddressSanitizer the memory bound is the sanitizer's RSS
+		 * watchdog, not RLIMIT_AS: on a loaded machine it may lose the
+		 * race with the deadline. Either answer is documented. */
+		if (strcmp(cases[i].mode, "hog") == 0 && r.status == 504)
+			assert_detail(&r, 504, "did not answer test within");
+		else
+#endif
+			assert_detail(&r, cases[i].status, cases[i].detail);
 		th_resp_free(&r);
 		/* the next call gets a fresh runner */
 		run_test(&host, "good", &r);
