@@ -10,7 +10,6 @@
 #include "log.h"
 
 static void api_log(ch_call *call, int level, const char *fmt, ...) CH_PRINTF(3, 4);
-static void api_error_set(ch_call *call, int code, const char *fmt, ...) CH_PRINTF(3, 4);
 
 static void api_log(ch_call *call, int level, const char *fmt, ...)
 {
@@ -30,17 +29,17 @@ static void api_log(ch_call *call, int level, const char *fmt, ...)
 		ch_log(level, "plugin %s: %s", call ? call->plugin_name : "-", msg);
 }
 
-static void *api_alloc(size_t size)
+void *ch_hostapi_alloc(size_t size)
 {
 	return malloc(size ? size : 1);
 }
 
-static void api_free(void *ptr)
+void ch_hostapi_free(void *ptr)
 {
 	free(ptr);
 }
 
-static void api_error_set(ch_call *call, int code, const char *fmt, ...)
+void ch_hostapi_error_set(ch_call *call, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -81,9 +80,9 @@ static const ch_host_api host_api = {
 	.abi_minor = CH_ABI_MINOR,
 	.struct_size = sizeof(ch_host_api),
 	.log = api_log,
-	.alloc = api_alloc,
-	.free = api_free,
-	.error_set = api_error_set,
+	.alloc = ch_hostapi_alloc,
+	.free = ch_hostapi_free,
+	.error_set = ch_hostapi_error_set,
 	.cache_get = api_cache_get,
 	.cache_put = api_cache_put,
 	.cache_clear = api_cache_clear,

@@ -22,6 +22,12 @@ const ch_host_api *ch_hostapi(void);
  *  travel to the host over call->channel (see runner.c). */
 const ch_host_api *ch_runner_hostapi(void);
 
+/* The entries both tables share: memory is the C heap's, and error_set
+ * records into the call context. */
+void *ch_hostapi_alloc(size_t size);
+void ch_hostapi_free(void *ptr);
+void ch_hostapi_error_set(ch_call *call, int code, const char *fmt, ...) CH_PRINTF(3, 4);
+
 /** Prepares a call context. */
 void ch_call_init(ch_call *call, const char *plugin_name, const char *connector_id);
 

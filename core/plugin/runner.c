@@ -72,30 +72,6 @@ static void r_log(ch_call *call, int level, const char *fmt, ...)
 	send_or_die(m);
 }
 
-static void *r_alloc(size_t size)
-{
-	return malloc(size ? size : 1);
-}
-
-static void r_free(void *p)
-{
-	free(p);
-}
-
-static void r_error_set(ch_call *call, int code, const char *fmt, ...) CH_PRINTF(3, 4);
-
-static void r_error_set(ch_call *call, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!call)
-		return;
-	call->code = code < 0 ? code : CH_E_GENERIC;
-	va_start(ap, fmt);
-	vsnprintf(call->message, sizeof(call->message), fmt, ap);
-	va_end(ap);
-}
-
 static int status_of(json_object *reply)
 {
 	int rc = json_object_get_int(json_object_object_get(reply, "status"));
@@ -149,9 +125,9 @@ static const ch_host_api runner_api = {
 	.abi_minor = CH_ABI_MINOR,
 	.struct_size = sizeof(ch_host_api),
 	.log = r_log,
-	.alloc = r_alloc,
-	.free = r_free,
-	.error_set = r_error_set,
+	.alloc = ch_hostapi_alloc,
+	.free = ch_hostapi_free,
+	.error_set = ch_hostapi_error_set,
 	.cache_get = r_cache_get,
 	.cache_put = r_cache_put,
 	.cache_clear = r_cache_clear,

@@ -260,6 +260,28 @@ static int tx_end(sq_store *st, conn *c, int rc)
 	return rc;
 }
 
+/* One statement binding text parameters ?1..?n, in a write transaction of
+ * its own; *changes gets the number of rows it changed. */
+static int write_texts(sq_store *st, int idx, const char *what, const char *const *texts, int n,
+		       int *changes)
+{
+	sqlite3_stmt *s;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	s = stmt(c, idx);
+	rc = s ? CH_OK : CH_E_IO;
+	for (int i = 0; s && i < n; i++)
+		bind_text(s, i + 1, texts[i]);
+	if (s)
+		rc = step_done(c, s, what);
+	if (changes)
+		*changes = rc == CH_OK ? sqlite3_changes(c->db) : 0;
+	return tx_end(st, c, rc);
+}
+
 /* --- open, migrate, close ------------------------------------------------------ */
 
 static int migrate(sqlite3 *db)
@@ -351,25 +373,12 @@ int ch_store_schema_version(void)
 
 static int sq_account_create(ch_store *base, const char *name, char id_out[CH_ID_LEN])
 {
-	sq_store *st = (sq_store *)base;
 	char now[CH_TIME_LEN];
-	sqlite3_stmt *s;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	const char *texts[3] = {id_out, name, now};
 
-	if (rc != CH_OK)
-		return rc;
 	ch_store_new_id("acc", id_out);
 	ch_store_now(now);
-	s = stmt(c, S_ACC_INSERT);
-	rc = s ? CH_OK : CH_E_IO;
-	if (s) {
-		bind_text(s, 1, id_out);
-		bind_text(s, 2, name);
-		bind_text(s, 3, now);
-		rc = step_done(c, s, "create account");
-	}
-	return tx_end(st, c, rc);
+	return write_texts((sq_store *)base, S_ACC_INSERT, "create account", texts, 3, NULL);
 }
 
 /* Runs a one-row query bound with text @p a (and @p b); CH_OK on a row. */
@@ -467,21 +476,9 @@ static int sq_meta_get(ch_store *base, const char *key, char **value)
 
 static int sq_meta_put(ch_store *base, const char *key, const char *value)
 {
-	sq_store *st = (sq_store *)base;
-	sqlite3_stmt *s;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	const char *texts[2] = {key, value};
 
-	if (rc != CH_OK)
-		return rc;
-	s = stmt(c, S_META_PUT);
-	rc = s ? CH_OK : CH_E_IO;
-	if (s) {
-		bind_text(s, 1, key);
-		bind_text(s, 2, value);
-		rc = step_done(c, s, "write setting");
-	}
-	return tx_end(st, c, rc);
+	return write_texts((sq_store *)base, S_META_PUT, "write setting", texts, 2, NULL);
 }
 
 /* --- connectors ----------------------------------------------------------------- */
@@ -911,23 +908,12 @@ static int sq_session_put(ch_store *base, const char *account_id, const char *co
 
 static int sq_session_delete(ch_store *base, const char *account_id, const char *connector_id)
 {
-	sq_store *st = (sq_store *)base;
-	sqlite3_stmt *s;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	const char *texts[2] = {account_id, connector_id};
+	int changes = 0;
+	int rc = write_texts((sq_store *)base, S_SES_DELETE, "delete setup session", texts, 2,
+			     &changes);
 
-	if (rc != CH_OK)
-		return rc;
-	s = stmt(c, S_SES_DELETE);
-	rc = s ? CH_OK : CH_E_IO;
-	if (s) {
-		bind_text(s, 1, account_id);
-		bind_text(s, 2, connector_id);
-		rc = step_done(c, s, "delete setup session");
-	}
-	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
-		rc = CH_E_NOTFOUND;
-	return tx_end(st, c, rc);
+	return rc == CH_OK && changes == 0 ? CH_E_NOTFOUND : rc;
 }
 
 static const ch_store_ops sq_ops = {
