@@ -120,24 +120,30 @@ static json_object *secret_keys(const wizard *w, json_object *step)
 	return keys;
 }
 
-/* The answers in clear (a new object the caller wipes), or NULL after a
- * problem. */
-static json_object *open_answers(wizard *w)
+/* The member @p key of the stored document @p doc with its secrets opened
+ * (a new object the caller wipes; an empty object when @p doc lacks it),
+ * or NULL after a problem. Envelopes are opened where they were sealed,
+ * in the whole document, so their associated data match. */
+static json_object *open_member(wizard *w, json_object *doc, const char *key)
 {
-	json_object *doc = NULL;
+	json_object *opened = copy(doc), *member;
 	char err[256];
 
-	json_object_deep_copy(w->session, &doc, NULL);
-	if (ch_secret_open_all(w->app->keys, doc, w->row.account_id, w->row.id, err, sizeof(err)) !=
-	    CH_OK) {
-		ch_secret_wipe(doc);
+	if (ch_secret_open_all(w->app->keys, opened, w->row.account_id, w->row.id, err,
+			       sizeof(err)) != CH_OK) {
+		ch_secret_wipe(opened);
 		ch_http_problem(w->resp, w->req, 500, "secret-unreadable", NULL, err);
 		return NULL;
 	}
-	json_object *answers = copy(json_object_object_get(doc, "answers"));
+	member = copy(json_object_object_get(opened, key));
+	ch_secret_wipe(opened);
+	return member ? member : json_object_new_object();
+}
 
-	ch_secret_wipe(doc);
-	return answers;
+/* The session's answers in clear (see open_member()). */
+static json_object *open_answers(wizard *w)
+{
+	return open_member(w, w->session, "answers");
 }
 
 /* The step as clients see it: the model holds the answers given so far for
@@ -232,7 +238,11 @@ static void scrub_step(const wizard *w, json_object *step)
 	for (size_t i = 0; i < json_object_array_length(keys); i++) {
 		const char *p = json_object_get_string(json_object_array_get_idx(keys, i));
 
-		if (p[0] == '/' && !strchr(p + 1, '/') && json_object_object_get_ex(model, p + 1, NULL))
+		json_object *v = NULL;
+
+		/* an empty default is no secret: masking it would claim one */
+		if (p[0] == '/' && !strchr(p + 1, '/') && json_object_object_get_ex(model, p + 1, &v) &&
+		    v && !(json_object_is_type(v, json_type_string) && !*json_object_get_string(v)))
 			json_object_object_add(model, p + 1, json_object_new_string(CH_SECRET_MASK));
 	}
 	json_object_put(keys);
@@ -334,9 +344,7 @@ static int take_model(wizard *w, json_object *answers, json_object *body)
 void ch_api_setup_start(void *app, ch_http_req *req, ch_http_resp *resp)
 {
 	json_object *answers, *step;
-	ch_connector_row *row;
 	wizard w;
-	char err[256];
 
 	if (wizard_open(&w, app, req, resp, 0) != CH_OK)
 		goto out;
@@ -345,17 +353,9 @@ void ch_api_setup_start(void *app, ch_http_req *req, ch_http_resp *resp)
 		goto out;
 	}
 	/* A wizard run again starts from the stored configuration. */
-	row = &w.row;
-	answers = NULL;
-	json_object_deep_copy(json_object_object_get(row->doc, "config"), &answers, NULL);
+	answers = open_member(&w, w.row.doc, "config");
 	if (!answers)
-		answers = json_object_new_object();
-	if (ch_secret_open_all(w.app->keys, answers, row->account_id, row->id, err, sizeof(err)) !=
-	    CH_OK) {
-		ch_http_problem(resp, req, 500, "secret-unreadable", NULL, err);
-		ch_secret_wipe(answers);
 		goto out;
-	}
 	step = plugin_step(&w, NULL, answers);
 	if (step && save(&w, answers, step, json_object_new_array()) == CH_OK)
 		answer_step(&w);
@@ -456,11 +456,13 @@ static int configure(wizard *w, json_object *answers)
 	json_object_object_add(body, "config", json_object_get(answers));
 	rc = ch_connector_change(&env, &w->row, body, &out, &errors);
 	if (rc == CH_OK)
-		rc = ch_store_connector_update(w->app->store, &out, w->row.revision);
+		rc = ch_store_session_finish(w->app->store, &out, w->row.revision, w->revision);
 	if (rc == CH_OK) {
 		out.revision = w->row.revision + 1;
-		ch_store_session_delete(w->app->store, w->row.account_id, w->row.id);
 		ch_http_json(w->resp, 200, ch_connector_json(&out, 1));
+	} else if (rc == CH_E_CONFLICT) {
+		problem(w, rc, "another call changed this setup session or connector first; GET "
+			       ".../setup/current");
 	} else if (rc == CH_E_INVALID) {
 		json_object *p = ch_http_problem(w->resp, w->req, 422, "validation-failed", NULL,
 						 "the configuration the wizard collected is invalid");
@@ -487,10 +489,9 @@ void ch_api_setup_finish(void *app, ch_http_req *req, ch_http_resp *resp)
 		problem(&w, CH_E_CONFLICT, "the setup cannot finish at this step; answer the next ones");
 		goto out;
 	}
+	/* no body: the last step as shown, its model's defaults included */
 	answers = open_answers(&w);
-	if (answers && req->json && take_model(&w, answers, req->json) != CH_OK)
-		goto out;
-	if (answers)
+	if (answers && take_model(&w, answers, req->json) == CH_OK)
 		configure(&w, answers);
 out:
 	ch_secret_wipe(answers);

@@ -40,6 +40,7 @@ enum {
 	S_SES_INSERT,
 	S_SES_UPDATE,
 	S_SES_DELETE,
+	S_SES_DELETE_REV,
 	S_FIXED_COUNT,
 	/* list queries: sort x direction x filter mask, then counts per mask */
 	S_LIST = S_FIXED_COUNT,
@@ -102,6 +103,8 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 	[S_SES_UPDATE] = "UPDATE setup_sessions SET doc = ?3, updated_at = ?4, revision = revision + "
 			 "1 WHERE account_id = ?1 AND connector_id = ?2 AND revision = ?5",
 	[S_SES_DELETE] = "DELETE FROM setup_sessions WHERE account_id = ?1 AND connector_id = ?2",
+	[S_SES_DELETE_REV] = "DELETE FROM setup_sessions WHERE account_id = ?1 AND connector_id = ?2 "
+			     "AND revision = ?3",
 };
 
 /* --- connections and statements ------------------------------------------- */
@@ -627,6 +630,14 @@ static int gone_or_stale(conn *c, const char *account_id, const char *id)
 	return rc == CH_OK ? ch_error_set(CH_E_CONFLICT, "the connector changed meanwhile") : rc;
 }
 
+/* update_row(), telling a connector that is gone from a stale revision. */
+static int update_checked(conn *c, const ch_connector_row *row, int64_t expect)
+{
+	int rc = update_row(c, row, expect);
+
+	return rc == CH_E_CONFLICT ? gone_or_stale(c, row->account_id, row->id) : rc;
+}
+
 static int sq_connector_update(ch_store *base, const ch_connector_row *row, int64_t expect)
 {
 	sq_store *st = (sq_store *)base;
@@ -635,9 +646,7 @@ static int sq_connector_update(ch_store *base, const ch_connector_row *row, int6
 
 	if (rc != CH_OK)
 		return rc;
-	rc = update_row(c, row, expect);
-	if (rc == CH_E_CONFLICT)
-		rc = gone_or_stale(c, row->account_id, row->id);
+	rc = update_checked(c, row, expect);
 	return tx_end(st, c, rc);
 }
 
@@ -916,6 +925,33 @@ static int sq_session_delete(ch_store *base, const char *account_id, const char 
 	return rc == CH_OK && changes == 0 ? CH_E_NOTFOUND : rc;
 }
 
+/* The connector written and its session removed in one transaction, so a
+ * finish and a concurrent next, previous or cancel cannot both apply. */
+static int sq_session_finish(ch_store *base, const ch_connector_row *row, int64_t expect,
+			     int64_t session_revision)
+{
+	sq_store *st = (sq_store *)base;
+	sqlite3_stmt *s;
+	conn *c;
+	int rc = tx_begin(st, &c);
+
+	if (rc != CH_OK)
+		return rc;
+	s = stmt(c, S_SES_DELETE_REV);
+	rc = s ? CH_OK : CH_E_IO;
+	if (s) {
+		bind_text(s, 1, row->account_id);
+		bind_text(s, 2, row->id);
+		sqlite3_bind_int64(s, 3, session_revision);
+		rc = step_done(c, s, "finish setup session");
+	}
+	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
+		rc = ch_error_set(CH_E_CONFLICT, "the setup session changed meanwhile");
+	if (rc == CH_OK)
+		rc = update_checked(c, row, expect);
+	return tx_end(st, c, rc);
+}
+
 static const ch_store_ops sq_ops = {
 	.close = sq_close,
 	.account_create = sq_account_create,
@@ -934,4 +970,5 @@ static const ch_store_ops sq_ops = {
 	.session_get = sq_session_get,
 	.session_put = sq_session_put,
 	.session_delete = sq_session_delete,
+	.session_finish = sq_session_finish,
 };

@@ -112,6 +112,12 @@ int ch_store_session_delete(ch_store *st, const char *account_id, const char *co
 	return st->ops->session_delete(st, account_id, connector_id);
 }
 
+int ch_store_session_finish(ch_store *st, const ch_connector_row *row, int64_t expect_revision,
+			    int64_t session_revision)
+{
+	return st->ops->session_finish(st, row, expect_revision, session_revision);
+}
+
 void ch_idem_record_clear(ch_idem_record *rec)
 {
 	free(rec->body);

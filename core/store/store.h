@@ -98,6 +98,8 @@ typedef struct ch_store_ops {
 	int (*session_put)(ch_store *st, const char *account_id, const char *connector_id,
 			   json_object *doc, int64_t expect_revision);
 	int (*session_delete)(ch_store *st, const char *account_id, const char *connector_id);
+	int (*session_finish)(ch_store *st, const ch_connector_row *row, int64_t expect_revision,
+			      int64_t session_revision);
 } ch_store_ops;
 
 struct ch_store {
@@ -200,6 +202,16 @@ int ch_store_session_put(ch_store *st, const char *account_id, const char *conne
 
 /** Removes a connector's session (CH_E_NOTFOUND when it has none). */
 int ch_store_session_delete(ch_store *st, const char *account_id, const char *connector_id);
+
+/**
+ * Ends a setup session: removes it when its revision is still
+ * @p session_revision and writes the connector @p row over the stored one
+ * when its revision is @p expect_revision, both in one transaction.
+ * CH_E_CONFLICT (nothing written) when the session changed or is gone, or
+ * the connector changed; CH_E_NOTFOUND when the connector is gone.
+ */
+int ch_store_session_finish(ch_store *st, const ch_connector_row *row, int64_t expect_revision,
+			    int64_t session_revision);
 
 /** Frees the body of a record. */
 void ch_idem_record_clear(ch_idem_record *rec);

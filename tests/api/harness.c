@@ -246,3 +246,59 @@ const char *th_str(json_object *obj, const char *key)
 		return NULL;
 	return json_object_get_string(v);
 }
+
+/* The arguments @p pid was started with (from /proc), NULL-terminated, in
+ * @p buf; returns their count. */
+static int read_cmdline(pid_t pid, char *buf, size_t len, char **argv, int max)
+{
+	char path[64];
+	size_t n;
+	int argc = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	ck_assert_msg(n > 0 && n < len - 1, "unexpected %s (%zu bytes)", path, n);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n && argc < max - 1; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	argv[argc] = NULL;
+	return argc;
+}
+
+void th_restart(th_host *h)
+{
+	const char *prefix = "connhub listening on ";
+	char args[8192], line[200] = "", *argv[64];
+	posix_spawn_file_actions_t fa;
+	int fds[2], status = 0, rc;
+
+	ck_assert_int_gt(h->pid, 0);
+	read_cmdline(h->pid, args, sizeof(args), argv, 64);
+	kill(h->pid, SIGTERM);
+	waitpid(h->pid, &status, 0);
+	h->pid = 0;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the host did not exit 0 on SIGTERM (status 0x%x)", status);
+	ck_assert_int_eq(pipe(fds), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, h->log_path,
+					 O_WRONLY | O_CREAT | O_APPEND, 0600);
+	rc = posix_spawn(&h->pid, CH_TEST_CONNHUB, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	ck_assert_msg(rc == 0, "posix_spawn %s: %s", CH_TEST_CONNHUB, strerror(rc));
+	/* Only the URL line: a host whose database has an account prints no
+	 * token, and waiting for a second line would wait until it exits. */
+	if (read_line(fds[0], line, sizeof(line)) != 0 || strncmp(line, prefix, strlen(prefix)) != 0) {
+		close(fds[0]);
+		th_dump_log(h);
+		ck_abort_msg("the restarted host did not print its URL (got \"%s\")", line);
+	}
+	snprintf(h->url, sizeof(h->url), "%s", line + strlen(prefix));
+	close(fds[0]);
+}

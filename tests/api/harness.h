@@ -70,4 +70,12 @@ const char *th_str(json_object *obj, const char *key);
 /** Prints the host's log (for a failing test). */
 void th_dump_log(const th_host *h);
 
+/**
+ * Stops the host with SIGTERM (asserting it exits 0) and starts it again
+ * with the same arguments and the SAME data directory (a new port: h->url
+ * changes). The admin token is kept: a host with a database prints none.
+ * The log of the second run is appended to the first's.
+ */
+void th_restart(th_host *h);
+
 #endif /* CH_TEST_HARNESS_H */
