@@ -1,9 +1,10 @@
 /*
- * connhub SDK: setup steps (a form plus the JSON Schema of its model) and
- * test results.
+ * connhub SDK: setup steps (a form plus the JSON Schema of its model), test
+ * results, and scrubbing secrets from their messages.
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <connhub/sdk.h>
@@ -348,6 +349,47 @@ void ch_sdk_step_fill(json_object *step, json_object *answers)
 	}
 }
 
+/* Appends @p n fields to @p step. */
+static int sdk_step_add(ch_call *call, json_object *step, const char *id,
+			const ch_field *fields, size_t n)
+{
+	size_t i;
+	int rc = CH_OK;
+
+	for (i = 0; rc == CH_OK && i < n; i++)
+		rc = ch_sdk_step_field(step, &fields[i]);
+	if (rc != CH_OK)
+		return ch_sdk_fail(call, rc, "cannot build setup step \"%s\"", id);
+	return CH_OK;
+}
+
+int ch_sdk_step_make(ch_call *call, const ch_step_def *def, const ch_field *extra,
+		     size_t nextra, json_object **out)
+{
+	json_object *step = NULL;
+	int rc;
+
+	if (out == NULL)
+		return ch_sdk_fail(call, CH_E_INVALID, "ch_sdk_step_make: no output pointer");
+	*out = NULL;
+	if (def == NULL || def->id == NULL)
+		return ch_sdk_fail(call, CH_E_INVALID, "ch_sdk_step_make: no step definition");
+	step = ch_sdk_step_new(def->id, def->title, def->description);
+	if (step == NULL)
+		return ch_sdk_fail(call, CH_E_NOMEM, "out of memory building a setup step");
+	rc = sdk_step_add(call, step, def->id, def->fields, def->nfields);
+	if (rc == CH_OK)
+		rc = sdk_step_add(call, step, def->id, extra, nextra);
+	if (rc != CH_OK)
+		goto out;
+	ch_sdk_step_flags(step, def->has_next, def->can_finish);
+	*out = step;
+	step = NULL; /* the caller owns it now */
+out:
+	json_object_put(step);
+	return rc;
+}
+
 /* --- test results ---------------------------------------------------- */
 
 json_object *ch_sdk_test_result(bool valid, const char *failure_type, const char *message)
@@ -382,4 +424,67 @@ void ch_sdk_test_error(json_object *result, const char *pointer, const char *mes
 		return;
 	}
 	(void)ch_sdk_priv_append(errors, err); /* releases err on failure */
+}
+
+void ch_sdk_problem(ch_problems *problems, const char *pointer, const char *message)
+{
+	if (problems == NULL)
+		return;
+	/* Once memory ran out for the result, it stays NULL: a result listing
+	 * only the later problems would mislead. */
+	if (problems->result == NULL && problems->count == 0)
+		problems->result = ch_sdk_test_result(false, CH_FAILURE_CONFIG,
+						      "the configuration is not valid");
+	problems->count++;
+	ch_sdk_test_error(problems->result, pointer, message); /* a no-op on NULL */
+}
+
+/* --- scrubbing secrets ----------------------------------------------- */
+
+#define SDK_MASK "***"
+#define SDK_MASK_LEN (sizeof(SDK_MASK) - 1)
+
+/* A copy of @p text with every occurrence of @p secret (len > 0) masked. */
+static char *sdk_scrub_one(const char *text, const char *secret, size_t len)
+{
+	size_t count = 0, size, n = 0;
+	const char *at;
+	char *copy;
+
+	for (at = strstr(text, secret); at != NULL; at = strstr(at + len, secret))
+		count++;
+	size = strlen(text) + 1;
+	if (len < SDK_MASK_LEN)
+		size += count * (SDK_MASK_LEN - len);
+	copy = malloc(size);
+	if (copy == NULL)
+		return NULL;
+	for (at = strstr(text, secret); at != NULL; at = strstr(text, secret)) {
+		memcpy(copy + n, text, (size_t)(at - text));
+		n += (size_t)(at - text);
+		memcpy(copy + n, SDK_MASK, SDK_MASK_LEN);
+		n += SDK_MASK_LEN;
+		text = at + len;
+	}
+	memcpy(copy + n, text, strlen(text) + 1);
+	return copy;
+}
+
+char *ch_sdk_scrub(const char *text, const char *const *secrets, size_t n)
+{
+	size_t size = text != NULL ? strlen(text) + 1 : 1;
+	char *copy = malloc(size);
+	char *next;
+	size_t i;
+
+	if (copy != NULL)
+		memcpy(copy, text != NULL ? text : "", size);
+	for (i = 0; copy != NULL && secrets != NULL && i < n; i++) {
+		if (secrets[i] == NULL || secrets[i][0] == '\0')
+			continue;
+		next = sdk_scrub_one(copy, secrets[i], strlen(secrets[i]));
+		free(copy);
+		copy = next;
+	}
+	return copy;
 }

@@ -3,26 +3,17 @@
 # cycle and fails on any memory error or leak (definite, indirect or
 # possible). Usage: valgrind_cycle.sh CONNHUB FIXTURE_PLUGINS_DIR
 set -euo pipefail
-connhub=$1 plugins=$2
-tmp=$(mktemp -d /tmp/connhub-vg-XXXXXX)
-pid=
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+# shellcheck source-path=SCRIPTDIR source=api/lib.sh
+. "$(dirname "$0")/api/lib.sh"
+lib_init vg "$@"
+host_cmd=(valgrind --quiet --leak-check=full '--show-leak-kinds=definite,indirect,possible'
+  '--errors-for-leak-kinds=definite,indirect,possible' --error-exitcode=99
+  --log-file="$tmp/valgrind.log")
+host_args=(--max-body 1024)
+start_timeout=120
+log_lines=+1 # all of valgrind's report
 
-mkfifo "$tmp/out"
-valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
-  --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
-  --log-file="$tmp/valgrind.log" \
-  "$connhub" serve --listen 127.0.0.1:0 --plugins-dir "$plugins" \
-  --data-dir "$tmp/data" --max-body 1024 >"$tmp/out" 2>"$tmp/host.log" &
-pid=$!
-exec 3<"$tmp/out"
-if ! read -r -t 120 -u 3 line; then
-  echo "host did not start"; cat "$tmp/host.log" "$tmp/valgrind.log"; exit 1
-fi
-url=${line#connhub listening on }
-read -r -t 60 -u 3 line || { echo "no admin token printed"; exit 1; }
-token=${line#admin token (shown once): }
+start_host "$tmp/host.log" fresh
 echo "host at $url"
 
 check() { # <expected status> <curl args...>
@@ -52,13 +43,5 @@ check 412 -X DELETE -H 'If-Match: "1"' "$url/api/v1/connectors/vg"
 check 204 -X DELETE "$url/api/v1/connectors/vg"
 token=cht_nope check 401 "$url/api/v1/connectors"
 
-kill -TERM "$pid"
-status=0
-wait "$pid" || status=$?
-pid=
-if [ "$status" -ne 0 ]; then
-  echo "host exited with $status under valgrind"
-  cat "$tmp/valgrind.log"
-  exit 1
-fi
+stop_host # valgrind's --error-exitcode makes any error or leak a failure
 echo "valgrind: no errors, no leaks"

@@ -36,6 +36,7 @@
 #define CONNHUB_SDK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -180,6 +181,32 @@ void ch_sdk_step_flags(json_object *step, bool has_next, bool can_finish);
  */
 void ch_sdk_step_fill(json_object *step, json_object *answers);
 
+/** The number of elements of a static array, e.g. of ch_field. */
+#define CH_SDK_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/** A step defined by a static table, for ch_sdk_step_make(). */
+typedef struct ch_step_def {
+	const char *id;          /**< the step's id ("step" once answered) */
+	const char *title;       /**< shown above the form */
+	const char *description; /**< a sentence under the title, or NULL */
+	const ch_field *fields;  /**< the step's fields, in order */
+	size_t nfields;          /**< how many: CH_SDK_COUNT(fields) */
+	bool has_next;           /**< see ch_sdk_step_flags() */
+	bool can_finish;         /**< see ch_sdk_step_flags() */
+} ch_step_def;
+
+/**
+ * Builds the step @p def defines: ch_sdk_step_new(), ch_sdk_step_field()
+ * for each of its fields and then of the @p nextra fields at @p extra (the
+ * ones shown only after some answers; NULL and 0 for none), and
+ * ch_sdk_step_flags().
+ * @param[out] out  the step, owned by the caller; NULL on failure.
+ * @return CH_OK, or CH_E_NOMEM or a field's CH_E_INVALID (error set:
+ *         "cannot build setup step \"<id>\"").
+ */
+int ch_sdk_step_make(ch_call *call, const ch_step_def *def, const ch_field *extra,
+		     size_t nextra, json_object **out);
+
 /* --- test results ----------------------------------------------------- */
 
 /** Failure kinds of a test result. */
@@ -196,6 +223,87 @@ json_object *ch_sdk_test_result(bool valid, const char *failure_type, const char
 /** Adds {pointer, message} to a test result's errors: the field at fault
  *  (JSON Pointer into the configuration, e.g. "/password"). */
 void ch_sdk_test_error(json_object *result, const char *pointer, const char *message);
+
+/** The problems found in a configuration. Start from {NULL, 0}. */
+typedef struct ch_problems {
+	json_object *result; /**< failed test result listing them: NULL until
+	                          the first, or when memory ran out; owned */
+	int count;           /**< how many were found */
+} ch_problems;
+
+/**
+ * Records a problem of the configuration: the first one creates
+ * problems->result, a failed test result (config_error, "the
+ * configuration is not valid"); each adds {pointer, message} to its errors
+ * (see ch_sdk_test_error()) and counts. Test problems->count, not the
+ * result, to tell whether the configuration is valid: memory can run out.
+ */
+void ch_sdk_problem(ch_problems *problems, const char *pointer, const char *message);
+
+/**
+ * A copy of @p text in which every occurrence of each of the @p n
+ * @p secrets is replaced by "***", one secret after the other (NULL or
+ * empty secrets are skipped), for a message that may quote what a server
+ * or library said about a configuration holding them. @p text NULL is "".
+ * @return the copy (release it with free()), or NULL when memory ran out.
+ */
+char *ch_sdk_scrub(const char *text, const char *const *secrets, size_t n);
+
+/* --- ready-made operations ---------------------------------------------- */
+
+/**
+ * Computes the next step of a setup wizard, for ch_sdk_setup().
+ * @param answered  id of the step just answered; NULL for the first step.
+ * @param answers   every answer given so far (borrowed; NULL when none),
+ *                  so the wizard can branch.
+ * @param[out] step the step to show, owned by the caller (see
+ *                  ch_sdk_step_make()).
+ * @return CH_OK, or a status after ch_sdk_fail() (e.g. CH_E_INVALID for
+ *         an unknown step or the last one).
+ */
+typedef int (*ch_sdk_next_fn)(ch_call *call, const char *answered, json_object *answers,
+			      json_object **step);
+
+/**
+ * Runs a setup operation around @p next: parses @p input, reads "step"
+ * (null or absent: the first step, else a step id) and "answers", asks
+ * @p next for the step, copies into its model the answers already given
+ * (ch_sdk_step_fill()) and writes it to @p output (ch_sdk_output()).
+ * Use it as the whole body of a type's setup operation.
+ * @return CH_OK, CH_E_INVALID (error set) when the input is not an object
+ *         or "step" is neither null nor a string, what @p next returned,
+ *         or CH_E_NOMEM (error set).
+ */
+int ch_sdk_setup(ch_call *call, const char *input, char **output, ch_sdk_next_fn next);
+
+/**
+ * Checks a configuration, for ch_sdk_test().
+ * @param config    the "config" object of the input (borrowed).
+ * @param[out] result the test result (ch_sdk_test_result()), owned by the
+ *                  caller; NULL with CH_OK means memory ran out.
+ * @return CH_OK (whether the configuration works or not: the result says),
+ *         or a status after ch_sdk_fail() when the check itself cannot run.
+ */
+typedef int (*ch_sdk_check_fn)(ch_call *call, json_object *config, json_object **result);
+
+/**
+ * Runs a test operation around @p check: parses @p input, takes its
+ * "config" object, lets @p check judge it and writes the result to
+ * @p output (ch_sdk_output()).
+ * @return CH_OK, CH_E_INVALID (error set) when the input is not an object
+ *         or has no "config" object, what @p check returned, or
+ *         CH_E_NOMEM (error set).
+ */
+int ch_sdk_test(ch_call *call, const char *input, char **output, ch_sdk_check_fn check);
+
+/**
+ * A whole refresh operation for a type whose only state is the host's
+ * cache: clears the connector's cache (ch_host_api.cache_clear) and
+ * answers {}. Put it in the descriptor: `.refresh = ch_sdk_refresh_cache`.
+ * @return CH_OK, CH_E_UNSUPPORTED when the host has no cache, or the
+ *         host's status (error set in both).
+ */
+int ch_sdk_refresh_cache(ch_call *call, const char *input, char **output);
 
 #ifdef __cplusplus
 }

@@ -38,8 +38,6 @@
 #define HT_TIMEOUT_MIN_MS 100
 #define HT_TIMEOUT_MAX_MS 120000
 
-#define HT_COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* --- metadata ---------------------------------------------------------- */
 
 static const char ht_config_schema[] =
@@ -85,16 +83,6 @@ static const char *const ht_categories[] = {"api", "web", NULL};
 static const char *const ht_auth_names[] = {"none", "basic", "bearer", "api_key", NULL};
 
 /* --- setup ------------------------------------------------------------- */
-
-typedef struct ht_step {
-	const char *id;
-	const char *title;
-	const char *description;
-	const ch_field *fields;
-	size_t nfields;
-	bool has_next;
-	bool can_finish;
-} ht_step;
 
 static const ch_field ht_endpoint_fields[] = {
 	{
@@ -215,66 +203,30 @@ static const ch_field ht_tls_fields[] = {
 	},
 };
 
-static const ht_step ht_step_endpoint = {
+static const ch_step_def ht_step_endpoint = {
 	"endpoint", "Endpoint", "Where the API is.",
-	ht_endpoint_fields, HT_COUNT(ht_endpoint_fields), true, false,
+	ht_endpoint_fields, CH_SDK_COUNT(ht_endpoint_fields), true, false,
 };
 
-static const ht_step ht_step_auth = {
+static const ch_step_def ht_step_auth = {
 	"auth", "Authentication", "How the connector proves who it is to the API.",
-	ht_auth_fields, HT_COUNT(ht_auth_fields), true, false,
+	ht_auth_fields, CH_SDK_COUNT(ht_auth_fields), true, false,
 };
 
 /* The credential steps, in the order of ht_auth_names after "none". */
-static const ht_step ht_step_creds[] = {
+static const ch_step_def ht_step_creds[] = {
 	{"basic", "Basic authentication", "The user name and password to send.",
-	 ht_basic_fields, HT_COUNT(ht_basic_fields), true, false},
+	 ht_basic_fields, CH_SDK_COUNT(ht_basic_fields), true, false},
 	{"bearer", "Bearer token", "The token to send.",
-	 ht_bearer_fields, HT_COUNT(ht_bearer_fields), true, false},
+	 ht_bearer_fields, CH_SDK_COUNT(ht_bearer_fields), true, false},
 	{"api_key", "API key", "The key to send, and the header that carries it.",
-	 ht_api_key_fields, HT_COUNT(ht_api_key_fields), true, false},
+	 ht_api_key_fields, CH_SDK_COUNT(ht_api_key_fields), true, false},
 };
 
-static const ht_step ht_step_health = {
+static const ch_step_def ht_step_health = {
 	"health", "Health check", "What test requests, and what a healthy API answers.",
-	ht_health_fields, HT_COUNT(ht_health_fields), false, true,
+	ht_health_fields, CH_SDK_COUNT(ht_health_fields), false, true,
 };
-
-/* Appends @p n fields to @p step. */
-static int ht_step_add(ch_call *call, json_object *step, const char *id,
-		       const ch_field *fields, size_t n)
-{
-	size_t i;
-	int rc = CH_OK;
-
-	for (i = 0; rc == CH_OK && i < n; i++)
-		rc = ch_sdk_step_field(step, &fields[i]);
-	if (rc != CH_OK)
-		return ch_sdk_fail(call, rc, "cannot build setup step \"%s\"", id);
-	return CH_OK;
-}
-
-/* Builds a step from its definition, plus @p nextra more fields. */
-static int ht_step_make(ch_call *call, const ht_step *def, const ch_field *extra,
-			size_t nextra, json_object **out)
-{
-	json_object *step = ch_sdk_step_new(def->id, def->title, def->description);
-	int rc;
-
-	*out = NULL;
-	if (step == NULL)
-		return ch_sdk_fail(call, CH_E_NOMEM, "out of memory building a setup step");
-	rc = ht_step_add(call, step, def->id, def->fields, def->nfields);
-	if (rc == CH_OK)
-		rc = ht_step_add(call, step, def->id, extra, nextra);
-	if (rc != CH_OK) {
-		json_object_put(step);
-		return rc;
-	}
-	ch_sdk_step_flags(step, def->has_next, def->can_finish);
-	*out = step;
-	return CH_OK;
-}
 
 /* Whether @p url starts with the scheme @p scheme ("https") and "://". */
 static bool ht_has_scheme(const char *url, const char *scheme)
@@ -288,9 +240,9 @@ static bool ht_has_scheme(const char *url, const char *scheme)
 static int ht_health_step(ch_call *call, json_object *answers, json_object **out)
 {
 	if (ht_has_scheme(ch_sdk_str(answers, "base_url", NULL), "https"))
-		return ht_step_make(call, &ht_step_health, ht_tls_fields,
-				    HT_COUNT(ht_tls_fields), out);
-	return ht_step_make(call, &ht_step_health, NULL, 0, out);
+		return ch_sdk_step_make(call, &ht_step_health, ht_tls_fields,
+					CH_SDK_COUNT(ht_tls_fields), out);
+	return ch_sdk_step_make(call, &ht_step_health, NULL, 0, out);
 }
 
 /* After the auth step: the chosen kind's credentials, or the health step
@@ -303,9 +255,9 @@ static int ht_after_auth(ch_call *call, json_object *answers, json_object **out)
 	*out = NULL;
 	if (auth != NULL && strcmp(auth, "none") == 0)
 		return ht_health_step(call, answers, out);
-	for (i = 0; auth != NULL && i < HT_COUNT(ht_step_creds); i++) {
+	for (i = 0; auth != NULL && i < CH_SDK_COUNT(ht_step_creds); i++) {
 		if (strcmp(auth, ht_step_creds[i].id) == 0)
-			return ht_step_make(call, &ht_step_creds[i], NULL, 0, out);
+			return ch_sdk_step_make(call, &ht_step_creds[i], NULL, 0, out);
 	}
 	return ch_sdk_fail(call, CH_E_INVALID,
 			   "answer \"auth\" must be one of none, basic, bearer, api_key");
@@ -316,7 +268,7 @@ static bool ht_is_cred_step(const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < HT_COUNT(ht_step_creds); i++) {
+	for (i = 0; i < CH_SDK_COUNT(ht_step_creds); i++) {
 		if (strcmp(id, ht_step_creds[i].id) == 0)
 			return true;
 	}
@@ -329,9 +281,9 @@ static int ht_step_next(ch_call *call, const char *answered, json_object *answer
 {
 	*out = NULL;
 	if (answered == NULL)
-		return ht_step_make(call, &ht_step_endpoint, NULL, 0, out);
+		return ch_sdk_step_make(call, &ht_step_endpoint, NULL, 0, out);
 	if (strcmp(answered, ht_step_endpoint.id) == 0)
-		return ht_step_make(call, &ht_step_auth, NULL, 0, out);
+		return ch_sdk_step_make(call, &ht_step_auth, NULL, 0, out);
 	if (strcmp(answered, ht_step_auth.id) == 0)
 		return ht_after_auth(call, answers, out);
 	if (ht_is_cred_step(answered))
@@ -342,43 +294,9 @@ static int ht_step_next(ch_call *call, const char *answered, json_object *answer
 	return ch_sdk_fail(call, CH_E_INVALID, "unknown setup step \"%s\"", answered);
 }
 
-/* Reads "step" of the setup input: null (or absent) or a step id. */
-static int ht_step_answered(ch_call *call, json_object *input, const char **out)
-{
-	json_object *step = NULL;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(input, "step", &step) || step == NULL)
-		return CH_OK;
-	if (!json_object_is_type(step, json_type_string))
-		return ch_sdk_fail(call, CH_E_INVALID, "\"step\" must be null or a step id");
-	*out = json_object_get_string(step);
-	return CH_OK;
-}
-
 static int ht_setup(ch_call *call, const char *in, char **out)
 {
-	json_object *input = NULL;
-	json_object *answers;
-	json_object *step = NULL;
-	const char *answered = NULL;
-	int rc;
-
-	rc = ch_sdk_input(call, in, &input);
-	if (rc == CH_OK)
-		rc = ht_step_answered(call, input, &answered);
-	answers = ch_sdk_obj(input, "answers");
-	if (rc == CH_OK)
-		rc = ht_step_next(call, answered, answers, &step);
-	if (rc != CH_OK)
-		goto out;
-	ch_sdk_step_fill(step, answers);
-	rc = ch_sdk_output(call, step, out);
-	step = NULL; /* ch_sdk_output released it */
-out:
-	json_object_put(step);
-	json_object_put(input);
-	return rc;
+	return ch_sdk_setup(call, in, out, ht_step_next);
 }
 
 /* --- configuration ------------------------------------------------------ */
@@ -405,23 +323,6 @@ typedef struct ht_config {
 	bool verify_tls;
 } ht_config;
 
-/* The problems found in a configuration: a failed test result listing
- * them (NULL until the first, or when memory ran out) and their number. */
-typedef struct ht_report {
-	json_object *res;
-	int count;
-} ht_report;
-
-/* Adds a configuration problem, creating the result first. */
-static void ht_problem(ht_report *rep, const char *pointer, const char *message)
-{
-	if (rep->res == NULL && rep->count == 0)
-		rep->res = ch_sdk_test_result(false, CH_FAILURE_CONFIG,
-					      "the configuration is not valid");
-	rep->count++;
-	ch_sdk_test_error(rep->res, pointer, message); /* a no-op on NULL */
-}
-
 /* Whether @p s holds a control character (a header or URL could be split
  * by CR or LF). */
 static bool ht_has_control(const char *s)
@@ -436,18 +337,18 @@ static bool ht_has_control(const char *s)
 /* A string at @p key that goes into a request header: present (and not
  * empty unless @p may_be_empty), without control characters. */
 static const char *ht_header_value(json_object *config, const char *key, bool may_be_empty,
-				   ht_report *rep)
+				   ch_problems *rep)
 {
 	const char *value = ch_sdk_str(config, key, NULL);
 	char pointer[64];
 
 	snprintf(pointer, sizeof(pointer), "/%s", key);
 	if (value == NULL || (value[0] == '\0' && !may_be_empty)) {
-		ht_problem(rep, pointer, "is required");
+		ch_sdk_problem(rep, pointer, "is required");
 		return NULL;
 	}
 	if (ht_has_control(value)) {
-		ht_problem(rep, pointer, "must not contain control characters or line breaks");
+		ch_sdk_problem(rep, pointer, "must not contain control characters or line breaks");
 		return NULL;
 	}
 	return value;
@@ -469,7 +370,7 @@ static bool ht_is_token(const char *name)
 }
 
 /* Reads the credentials the auth kind calls for. */
-static void ht_config_auth(json_object *config, ht_config *cfg, ht_report *rep)
+static void ht_config_auth(json_object *config, ht_config *cfg, ch_problems *rep)
 {
 	const char *auth = ch_sdk_str(config, "auth", NULL);
 	size_t i;
@@ -484,35 +385,36 @@ static void ht_config_auth(json_object *config, ht_config *cfg, ht_report *rep)
 		cfg->user = ht_header_value(config, "user", false, rep);
 		cfg->password = ht_header_value(config, "password", true, rep);
 		if (cfg->user != NULL && strchr(cfg->user, ':') != NULL)
-			ht_problem(rep, "/user", "must not contain ':'");
+			ch_sdk_problem(rep, "/user", "must not contain ':'");
 	} else if (cfg->auth == HT_AUTH_BEARER) {
 		cfg->token = ht_header_value(config, "token", false, rep);
 	} else if (cfg->auth == HT_AUTH_API_KEY) {
 		cfg->header_name = ch_sdk_str(config, "header_name", NULL);
 		if (cfg->header_name == NULL || cfg->header_name[0] == '\0')
-			ht_problem(rep, "/header_name", "is required");
+			ch_sdk_problem(rep, "/header_name", "is required");
 		else if (!ht_is_token(cfg->header_name))
-			ht_problem(rep, "/header_name", "must be an HTTP header name");
+			ch_sdk_problem(rep, "/header_name", "must be an HTTP header name");
 		cfg->api_key = ht_header_value(config, "api_key", false, rep);
 	} else if (cfg->auth == HT_AUTH_INVALID) {
-		ht_problem(rep, "/auth", auth == NULL ? "is required"
-						      : "must be one of none, basic, bearer, api_key");
+		ch_sdk_problem(rep, "/auth",
+			       auth == NULL ? "is required"
+					    : "must be one of none, basic, bearer, api_key");
 	}
 }
 
 /* Reads base_url and health_path. */
-static void ht_config_url(json_object *config, ht_config *cfg, ht_report *rep)
+static void ht_config_url(json_object *config, ht_config *cfg, ch_problems *rep)
 {
 	cfg->base_url = ch_sdk_str(config, "base_url", NULL);
 	cfg->health_path = ch_sdk_str(config, "health_path", "/");
 	if (cfg->base_url == NULL || cfg->base_url[0] == '\0')
-		ht_problem(rep, "/base_url", "is required");
+		ch_sdk_problem(rep, "/base_url", "is required");
 	else if (!ht_has_scheme(cfg->base_url, "http") && !ht_has_scheme(cfg->base_url, "https"))
-		ht_problem(rep, "/base_url", "must be an http:// or https:// URL");
+		ch_sdk_problem(rep, "/base_url", "must be an http:// or https:// URL");
 	if (cfg->health_path[0] != '/' || ht_has_control(cfg->health_path) ||
 	    strpbrk(cfg->health_path, " #") != NULL)
-		ht_problem(rep, "/health_path",
-			   "must start with / and hold no spaces, # or control characters");
+		ch_sdk_problem(rep, "/health_path",
+			       "must start with / and hold no spaces, # or control characters");
 }
 
 /*
@@ -521,7 +423,7 @@ static void ht_config_url(json_object *config, ht_config *cfg, ht_report *rep)
  */
 static int ht_config_read(json_object *config, ht_config *cfg, json_object **res)
 {
-	ht_report report = {NULL, 0};
+	ch_problems report = {NULL, 0};
 	int64_t status = ch_sdk_int(config, "expected_status", HT_STATUS_DEFAULT);
 	int64_t timeout = ch_sdk_int(config, "timeout_ms", HT_TIMEOUT_DEFAULT_MS);
 
@@ -531,34 +433,14 @@ static int ht_config_read(json_object *config, ht_config *cfg, json_object **res
 	cfg->timeout_ms = (long)timeout;
 	cfg->verify_tls = ch_sdk_bool(config, "verify_tls", true);
 	if (status < 100 || status > 599)
-		ht_problem(&report, "/expected_status", "must be between 100 and 599");
+		ch_sdk_problem(&report, "/expected_status", "must be between 100 and 599");
 	if (timeout < HT_TIMEOUT_MIN_MS || timeout > HT_TIMEOUT_MAX_MS)
-		ht_problem(&report, "/timeout_ms", "must be between 100 and 120000");
-	*res = report.res;
+		ch_sdk_problem(&report, "/timeout_ms", "must be between 100 and 120000");
+	*res = report.result;
 	return report.count > 0 ? CH_E_CONFIG : CH_OK;
 }
 
 /* --- messages ----------------------------------------------------------- */
-
-/* Replaces, in place, every occurrence of @p secret in @p msg by "***". */
-static void ht_scrub(char *msg, const char *secret)
-{
-	size_t len = secret != NULL ? strlen(secret) : 0;
-	char *at;
-
-	if (len == 0)
-		return;
-	at = strstr(msg, secret);
-	while (at != NULL) {
-		if (len >= 3) {
-			memcpy(at, "***", 3);
-			memmove(at + 3, at + len, strlen(at + len) + 1);
-		} else {
-			memset(at, '*', len);
-		}
-		at = strstr(at + (len >= 3 ? 3 : len), secret);
-	}
-}
 
 /* A test result "GET <url>: <reason>" (just the reason when @p shown is
  * NULL): valid when @p type is NULL, else failed of that kind, blaming the
@@ -567,9 +449,11 @@ static void ht_scrub(char *msg, const char *secret)
 static json_object *ht_result(const ht_config *cfg, const char *shown, const char *type,
 			      const char *pointer, const char *detail, const char *reason)
 {
+	const char *secrets[] = {cfg->password, cfg->token, cfg->api_key};
 	/* Sized to fit: a truncation could cut a secret before the scrub. */
 	size_t size = (shown != NULL ? strlen(shown) + 6 : 0) + strlen(reason) + 1;
 	char *msg = malloc(size);
+	char *clean;
 	json_object *res;
 
 	if (msg == NULL)
@@ -578,11 +462,12 @@ static json_object *ht_result(const ht_config *cfg, const char *shown, const cha
 		snprintf(msg, size, "GET %s: %s", shown, reason);
 	else
 		snprintf(msg, size, "%s", reason);
-	ht_scrub(msg, cfg->password);
-	ht_scrub(msg, cfg->token);
-	ht_scrub(msg, cfg->api_key);
-	res = ch_sdk_test_result(type == NULL, type, msg);
+	clean = ch_sdk_scrub(msg, secrets, CH_SDK_COUNT(secrets));
 	free(msg);
+	if (clean == NULL)
+		return NULL;
+	res = ch_sdk_test_result(type == NULL, type, clean);
+	free(clean);
 	if (pointer != NULL)
 		ch_sdk_test_error(res, pointer, detail);
 	return res;
@@ -932,7 +817,7 @@ static json_object *ht_curl_failed(const ht_config *cfg, const char *shown, CURL
 	const char *reason = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc);
 	size_t i;
 
-	for (i = 0; i < HT_COUNT(ht_reasons); i++) {
+	for (i = 0; i < CH_SDK_COUNT(ht_reasons); i++) {
 		if (ht_reasons[i].code == cc)
 			return ht_result(cfg, shown, ht_reasons[i].type, ht_reasons[i].pointer,
 					 ht_reasons[i].detail, reason);
@@ -987,32 +872,24 @@ static json_object *ht_check(const ht_config *cfg)
 	return res;
 }
 
+/* Judges the configuration: its problems, or what the API answers. */
+static int ht_check_config(ch_call *call, json_object *config, json_object **res)
+{
+	ht_config cfg;
+
+	(void)call;
+	if (ht_config_read(config, &cfg, res) == CH_OK)
+		*res = ht_check(&cfg);
+	return CH_OK;
+}
+
 static int ht_test(ch_call *call, const char *in, char **out)
 {
-	json_object *input = NULL;
-	json_object *config;
-	json_object *res = NULL;
-	ht_config cfg;
-	int rc;
-
 	pthread_once(&ht_once, ht_global_init);
 	if (ht_global_rc != CURLE_OK)
 		return ch_sdk_fail(call, CH_E_GENERIC, "cannot initialise libcurl: %s",
 				   curl_easy_strerror(ht_global_rc));
-	rc = ch_sdk_input(call, in, &input);
-	if (rc != CH_OK)
-		goto out;
-	config = ch_sdk_obj(input, "config");
-	if (config == NULL) {
-		rc = ch_sdk_fail(call, CH_E_INVALID, "test input has no \"config\" object");
-		goto out;
-	}
-	if (ht_config_read(config, &cfg, &res) == CH_OK)
-		res = ht_check(&cfg);
-	rc = ch_sdk_output(call, res, out);
-out:
-	json_object_put(input);
-	return rc;
+	return ch_sdk_test(call, in, out, ht_check_config);
 }
 
 /* --- descriptor -------------------------------------------------------- */

@@ -90,18 +90,6 @@ static bool pg_one_of(const char *name, const char *const *list)
 
 /* --- setup ------------------------------------------------------------- */
 
-typedef struct pg_step {
-	const char *id;
-	const char *title;
-	const char *description;
-	const ch_field *fields;
-	size_t nfields;
-	bool has_next;
-	bool can_finish;
-} pg_step;
-
-#define PG_COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static const ch_field pg_server_fields[] = {
 	{
 		.key = "host",
@@ -186,61 +174,25 @@ static const ch_field pg_options_fields[] = {
 	},
 };
 
-static const pg_step pg_step_server = {
+static const ch_step_def pg_step_server = {
 	"server", "Server", "Where the PostgreSQL server is and which database to use.",
-	pg_server_fields, PG_COUNT(pg_server_fields), true, false,
+	pg_server_fields, CH_SDK_COUNT(pg_server_fields), true, false,
 };
 
-static const pg_step pg_step_auth = {
+static const ch_step_def pg_step_auth = {
 	"auth", "Authentication", "How the connector proves who it is to the server.",
-	pg_auth_fields, PG_COUNT(pg_auth_fields), true, false,
+	pg_auth_fields, CH_SDK_COUNT(pg_auth_fields), true, false,
 };
 
-static const pg_step pg_step_credentials = {
+static const ch_step_def pg_step_credentials = {
 	"credentials", "Credentials", "The role and password to log in with.",
-	pg_credential_fields, PG_COUNT(pg_credential_fields), true, false,
+	pg_credential_fields, CH_SDK_COUNT(pg_credential_fields), true, false,
 };
 
-static const pg_step pg_step_options = {
+static const ch_step_def pg_step_options = {
 	"options", "Options", "How the connection is secured and how long to wait for it.",
-	pg_options_fields, PG_COUNT(pg_options_fields), false, true,
+	pg_options_fields, CH_SDK_COUNT(pg_options_fields), false, true,
 };
-
-/* Appends @p n fields to @p step. */
-static int pg_step_add(ch_call *call, json_object *step, const char *id,
-		       const ch_field *fields, size_t n)
-{
-	size_t i;
-	int rc = CH_OK;
-
-	for (i = 0; rc == CH_OK && i < n; i++)
-		rc = ch_sdk_step_field(step, &fields[i]);
-	if (rc != CH_OK)
-		return ch_sdk_fail(call, rc, "cannot build setup step \"%s\"", id);
-	return CH_OK;
-}
-
-/* Builds a step from its definition, plus @p nextra more fields. */
-static int pg_step_make(ch_call *call, const pg_step *def, const ch_field *extra,
-			size_t nextra, json_object **out)
-{
-	json_object *step = ch_sdk_step_new(def->id, def->title, def->description);
-	int rc;
-
-	*out = NULL;
-	if (step == NULL)
-		return ch_sdk_fail(call, CH_E_NOMEM, "out of memory building a setup step");
-	rc = pg_step_add(call, step, def->id, def->fields, def->nfields);
-	if (rc == CH_OK)
-		rc = pg_step_add(call, step, def->id, extra, nextra);
-	if (rc != CH_OK) {
-		json_object_put(step);
-		return rc;
-	}
-	ch_sdk_step_flags(step, def->has_next, def->can_finish);
-	*out = step;
-	return CH_OK;
-}
 
 /* Whether @p answers hold a non-empty string at @p key. */
 static bool pg_answered(json_object *answers, const char *key)
@@ -257,9 +209,9 @@ static int pg_auth_step(ch_call *call, json_object *answers, json_object **out)
 	const char *auth = ch_sdk_str(answers, "auth", NULL);
 
 	if (auth != NULL && strcmp(auth, "password") == 0)
-		return pg_step_make(call, &pg_step_auth, pg_credential_fields,
-				    PG_COUNT(pg_credential_fields), out);
-	return pg_step_make(call, &pg_step_auth, NULL, 0, out);
+		return ch_sdk_step_make(call, &pg_step_auth, pg_credential_fields,
+					CH_SDK_COUNT(pg_credential_fields), out);
+	return ch_sdk_step_make(call, &pg_step_auth, NULL, 0, out);
 }
 
 /* After the auth step: credentials unless the auth step gave them already,
@@ -270,13 +222,13 @@ static int pg_after_auth(ch_call *call, json_object *answers, json_object **out)
 
 	*out = NULL;
 	if (auth != NULL && strcmp(auth, "trust") == 0)
-		return pg_step_make(call, &pg_step_options, NULL, 0, out);
+		return ch_sdk_step_make(call, &pg_step_options, NULL, 0, out);
 	if (auth == NULL || strcmp(auth, "password") != 0)
 		return ch_sdk_fail(call, CH_E_INVALID,
 				   "answer \"auth\" must be \"password\" or \"trust\"");
 	if (pg_answered(answers, "user") && pg_answered(answers, "password"))
-		return pg_step_make(call, &pg_step_options, NULL, 0, out);
-	return pg_step_make(call, &pg_step_credentials, NULL, 0, out);
+		return ch_sdk_step_make(call, &pg_step_options, NULL, 0, out);
+	return ch_sdk_step_make(call, &pg_step_credentials, NULL, 0, out);
 }
 
 /* The step that follows the one called @p answered (NULL: the first). */
@@ -285,56 +237,22 @@ static int pg_step_next(ch_call *call, const char *answered, json_object *answer
 {
 	*out = NULL;
 	if (answered == NULL)
-		return pg_step_make(call, &pg_step_server, NULL, 0, out);
+		return ch_sdk_step_make(call, &pg_step_server, NULL, 0, out);
 	if (strcmp(answered, pg_step_server.id) == 0)
 		return pg_auth_step(call, answers, out);
 	if (strcmp(answered, pg_step_auth.id) == 0)
 		return pg_after_auth(call, answers, out);
 	if (strcmp(answered, pg_step_credentials.id) == 0)
-		return pg_step_make(call, &pg_step_options, NULL, 0, out);
+		return ch_sdk_step_make(call, &pg_step_options, NULL, 0, out);
 	if (strcmp(answered, pg_step_options.id) == 0)
 		return ch_sdk_fail(call, CH_E_INVALID,
 				   "setup step \"options\" is the last one: finish the setup");
 	return ch_sdk_fail(call, CH_E_INVALID, "unknown setup step \"%s\"", answered);
 }
 
-/* Reads "step" of the setup input: null (or absent) or a step id. */
-static int pg_step_answered(ch_call *call, json_object *input, const char **out)
-{
-	json_object *step = NULL;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(input, "step", &step) || step == NULL)
-		return CH_OK;
-	if (!json_object_is_type(step, json_type_string))
-		return ch_sdk_fail(call, CH_E_INVALID, "\"step\" must be null or a step id");
-	*out = json_object_get_string(step);
-	return CH_OK;
-}
-
 static int pg_setup(ch_call *call, const char *in, char **out)
 {
-	json_object *input = NULL;
-	json_object *answers;
-	json_object *step = NULL;
-	const char *answered = NULL;
-	int rc;
-
-	rc = ch_sdk_input(call, in, &input);
-	if (rc == CH_OK)
-		rc = pg_step_answered(call, input, &answered);
-	answers = ch_sdk_obj(input, "answers");
-	if (rc == CH_OK)
-		rc = pg_step_next(call, answered, answers, &step);
-	if (rc != CH_OK)
-		goto out;
-	ch_sdk_step_fill(step, answers);
-	rc = ch_sdk_output(call, step, out);
-	step = NULL; /* ch_sdk_output released it */
-out:
-	json_object_put(step);
-	json_object_put(input);
-	return rc;
+	return ch_sdk_setup(call, in, out, pg_step_next);
 }
 
 /* --- configuration ------------------------------------------------------ */
@@ -350,25 +268,8 @@ typedef struct pg_config {
 	int timeout_s;
 } pg_config;
 
-/* The problems found in a configuration: a failed test result listing
- * them (NULL until the first, or when memory ran out) and their number. */
-typedef struct pg_report {
-	json_object *res;
-	int count;
-} pg_report;
-
-/* Adds a configuration problem, creating the result first. */
-static void pg_problem(pg_report *rep, const char *pointer, const char *message)
-{
-	if (rep->res == NULL && rep->count == 0)
-		rep->res = ch_sdk_test_result(false, CH_FAILURE_CONFIG,
-					      "the configuration is not valid");
-	rep->count++;
-	ch_sdk_test_error(rep->res, pointer, message); /* a no-op on NULL */
-}
-
 /* A required non-empty string at @p key; a problem when missing. */
-static const char *pg_required(json_object *config, const char *key, pg_report *rep)
+static const char *pg_required(json_object *config, const char *key, ch_problems *rep)
 {
 	const char *value = ch_sdk_str(config, key, NULL);
 	char pointer[64];
@@ -376,12 +277,12 @@ static const char *pg_required(json_object *config, const char *key, pg_report *
 	if (value != NULL && value[0] != '\0')
 		return value;
 	snprintf(pointer, sizeof(pointer), "/%s", key);
-	pg_problem(rep, pointer, "is required");
+	ch_sdk_problem(rep, pointer, "is required");
 	return NULL;
 }
 
 /* Reads the credentials auth calls for. */
-static void pg_config_auth(json_object *config, pg_config *cfg, pg_report *rep)
+static void pg_config_auth(json_object *config, pg_config *cfg, ch_problems *rep)
 {
 	cfg->auth = pg_required(config, "auth", rep);
 	cfg->user = NULL;
@@ -396,7 +297,7 @@ static void pg_config_auth(json_object *config, pg_config *cfg, pg_report *rep)
 		cfg->user = pg_required(config, "user", rep);
 		cfg->password = pg_required(config, "password", rep);
 	} else {
-		pg_problem(rep, "/auth", "must be password or trust");
+		ch_sdk_problem(rep, "/auth", "must be password or trust");
 	}
 }
 
@@ -406,7 +307,7 @@ static void pg_config_auth(json_object *config, pg_config *cfg, pg_report *rep)
  */
 static int pg_config_read(json_object *config, pg_config *cfg, json_object **res)
 {
-	pg_report report = {NULL, 0};
+	ch_problems report = {NULL, 0};
 	int64_t port = ch_sdk_int(config, "port", PG_PORT_DEFAULT);
 	int64_t timeout = ch_sdk_int(config, "connect_timeout_s", PG_TIMEOUT_DEFAULT_S);
 
@@ -418,50 +319,51 @@ static int pg_config_read(json_object *config, pg_config *cfg, json_object **res
 	cfg->timeout_s = (int)(timeout >= 1 && timeout <= PG_TIMEOUT_MAX_S
 				       ? timeout : PG_TIMEOUT_DEFAULT_S);
 	if (port < 1 || port > 65535)
-		pg_problem(&report, "/port", "must be between 1 and 65535");
+		ch_sdk_problem(&report, "/port", "must be between 1 and 65535");
 	if (!pg_one_of(cfg->sslmode, pg_sslmodes))
-		pg_problem(&report, "/sslmode", "must be one of disable, allow, prefer, require, "
-					     "verify-ca, verify-full");
+		ch_sdk_problem(&report, "/sslmode",
+			       "must be one of disable, allow, prefer, require, verify-ca, "
+			       "verify-full");
 	if (timeout < 1 || timeout > PG_TIMEOUT_MAX_S)
-		pg_problem(&report, "/connect_timeout_s", "must be between 1 and 300");
-	*res = report.res;
+		ch_sdk_problem(&report, "/connect_timeout_s", "must be between 1 and 300");
+	*res = report.result;
 	return report.count > 0 ? CH_E_CONFIG : CH_OK;
 }
 
 /* --- messages ----------------------------------------------------------- */
 
+/* Whether @p c is white space in libpq's messages. */
+static bool pg_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /*
- * Copies @p src into @p dst (of @p size > 0 bytes) on one line: runs of
- * white space (libpq's messages span lines and tabs) become one space, and
- * every occurrence of @p secret (when not NULL or empty) becomes "***".
+ * Copies @p src into @p dst (of @p size > 0 bytes) on one line: every
+ * occurrence of @p secret (when not NULL or empty) becomes "***", then runs
+ * of white space (libpq's messages span lines and tabs) become one space.
  */
 static void pg_clean(char *dst, size_t size, const char *src, const char *secret)
 {
-	size_t secret_len = secret != NULL ? strlen(secret) : 0;
+	char *scrubbed = ch_sdk_scrub(src, &secret, 1);
+	const char *at = scrubbed != NULL ? scrubbed : "out of memory";
 	size_t n = 0;
 	bool space = false;
 
-	while (*src == ' ' || *src == '\t' || *src == '\n' || *src == '\r')
-		src++;
-	while (*src != '\0' && n + 1 < size) {
-		if (secret_len > 0 && strncmp(src, secret, secret_len) == 0) {
-			n += (size_t)snprintf(dst + n, size - n, "%s", space ? " ***" : "***");
-			n = n < size ? n : size - 1;
-			src += secret_len;
-			space = false;
+	while (pg_is_space(*at))
+		at++;
+	for (; *at != '\0' && n + 1 < size; at++) {
+		if (pg_is_space(*at)) {
+			space = true;
 			continue;
 		}
-		if (*src == ' ' || *src == '\t' || *src == '\n' || *src == '\r') {
-			space = true;
-		} else {
-			if (space && n + 2 < size)
-				dst[n++] = ' ';
-			space = false;
-			dst[n++] = *src;
-		}
-		src++;
+		if (space && n + 2 < size)
+			dst[n++] = ' ';
+		space = false;
+		dst[n++] = *at;
 	}
 	dst[n] = '\0';
+	free(scrubbed);
 }
 
 /* A failed test result of kind @p type with libpq's @p reason as its
@@ -543,7 +445,7 @@ static json_object *pg_classify(const pg_config *cfg, const char *reason,
 
 	if (reason == NULL)
 		reason = "";
-	for (i = 0; i < PG_COUNT(pg_reasons); i++) {
+	for (i = 0; i < CH_SDK_COUNT(pg_reasons); i++) {
 		r = &pg_reasons[i];
 		if (strstr(reason, r->needle) != NULL &&
 		    (r->needle2 == NULL || strstr(reason, r->needle2) != NULL))
@@ -767,44 +669,19 @@ out:
 	return res;
 }
 
-static int pg_test(ch_call *call, const char *in, char **out)
+/* Judges the configuration: its problems, or what the server says. */
+static int pg_check_config(ch_call *call, json_object *config, json_object **res)
 {
-	json_object *input = NULL;
-	json_object *config;
-	json_object *res = NULL;
 	pg_config cfg;
-	int rc;
 
-	rc = ch_sdk_input(call, in, &input);
-	if (rc != CH_OK)
-		goto out;
-	config = ch_sdk_obj(input, "config");
-	if (config == NULL) {
-		rc = ch_sdk_fail(call, CH_E_INVALID, "test input has no \"config\" object");
-		goto out;
-	}
-	if (pg_config_read(config, &cfg, &res) == CH_OK)
-		res = pg_check(call, &cfg);
-	rc = ch_sdk_output(call, res, out);
-out:
-	json_object_put(input);
-	return rc;
+	if (pg_config_read(config, &cfg, res) == CH_OK)
+		*res = pg_check(call, &cfg);
+	return CH_OK;
 }
 
-/* --- refresh ----------------------------------------------------------- */
-
-static int pg_refresh(ch_call *call, const char *in, char **out)
+static int pg_test(ch_call *call, const char *in, char **out)
 {
-	const ch_host_api *api = ch_sdk_host();
-	int rc;
-
-	(void)in; /* nothing in the input matters */
-	if (api == NULL || api->cache_clear == NULL)
-		return ch_sdk_fail(call, CH_E_UNSUPPORTED, "the host has no cache to clear");
-	rc = api->cache_clear(call);
-	if (rc != CH_OK)
-		return ch_sdk_fail(call, rc, "cannot clear the connector's cache");
-	return ch_sdk_output(call, json_object_new_object(), out);
+	return ch_sdk_test(call, in, out, pg_check_config);
 }
 
 /* --- descriptor -------------------------------------------------------- */
@@ -828,7 +705,7 @@ static const ch_type_desc pg_type = {
 	.config_schema = pg_config_schema,
 	.setup = pg_setup,
 	.test = pg_test,
-	.refresh = pg_refresh,
+	.refresh = ch_sdk_refresh_cache,
 };
 
 CH_PLUGIN_DEFINE("postgres", PG_VERSION, &pg_type)

@@ -86,16 +86,6 @@ static const sq_mode *sq_mode_find(const char *name)
 
 /* --- setup ------------------------------------------------------------- */
 
-typedef struct sq_step {
-	const char *id;
-	const char *title;
-	const char *description;
-	const ch_field *fields;
-	size_t nfields;
-	bool has_next;
-	bool can_finish;
-} sq_step;
-
 static const ch_field sq_file_fields[] = {
 	{
 		.key = "path",
@@ -130,87 +120,35 @@ static const ch_field sq_options_fields[] = {
 	},
 };
 
-static const sq_step sq_step_file = {
+static const ch_step_def sq_step_file = {
 	"file", "Database file", "Which SQLite database to use and how to open it.",
-	sq_file_fields, sizeof(sq_file_fields) / sizeof(sq_file_fields[0]), true, false,
+	sq_file_fields, CH_SDK_COUNT(sq_file_fields), true, false,
 };
 
-static const sq_step sq_step_options = {
+static const ch_step_def sq_step_options = {
 	"options", "Options", "How the connector behaves when the database is busy.",
-	sq_options_fields, sizeof(sq_options_fields) / sizeof(sq_options_fields[0]),
-	false, true,
+	sq_options_fields, CH_SDK_COUNT(sq_options_fields), false, true,
 };
-
-/* Builds a step from its definition. */
-static int sq_step_make(ch_call *call, const sq_step *def, json_object **out)
-{
-	json_object *step = ch_sdk_step_new(def->id, def->title, def->description);
-	size_t i;
-	int rc = CH_OK;
-
-	*out = NULL;
-	if (step == NULL)
-		return ch_sdk_fail(call, CH_E_NOMEM, "out of memory building a setup step");
-	for (i = 0; rc == CH_OK && i < def->nfields; i++)
-		rc = ch_sdk_step_field(step, &def->fields[i]);
-	if (rc != CH_OK) {
-		json_object_put(step);
-		return ch_sdk_fail(call, rc, "cannot build setup step \"%s\"", def->id);
-	}
-	ch_sdk_step_flags(step, def->has_next, def->can_finish);
-	*out = step;
-	return CH_OK;
-}
 
 /* The step that follows the one called @p answered (NULL: the first). */
-static int sq_step_next(ch_call *call, const char *answered, json_object **out)
+static int sq_step_next(ch_call *call, const char *answered, json_object *answers,
+			json_object **out)
 {
+	(void)answers; /* the wizard does not branch */
 	*out = NULL;
 	if (answered == NULL)
-		return sq_step_make(call, &sq_step_file, out);
+		return ch_sdk_step_make(call, &sq_step_file, NULL, 0, out);
 	if (strcmp(answered, sq_step_file.id) == 0)
-		return sq_step_make(call, &sq_step_options, out);
+		return ch_sdk_step_make(call, &sq_step_options, NULL, 0, out);
 	if (strcmp(answered, sq_step_options.id) == 0)
 		return ch_sdk_fail(call, CH_E_INVALID,
 				   "setup step \"options\" is the last one: finish the setup");
 	return ch_sdk_fail(call, CH_E_INVALID, "unknown setup step \"%s\"", answered);
 }
 
-/* Reads "step" of the setup input: null (or absent) or a step id. */
-static int sq_step_answered(ch_call *call, json_object *input, const char **out)
-{
-	json_object *step = NULL;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(input, "step", &step) || step == NULL)
-		return CH_OK;
-	if (!json_object_is_type(step, json_type_string))
-		return ch_sdk_fail(call, CH_E_INVALID, "\"step\" must be null or a step id");
-	*out = json_object_get_string(step);
-	return CH_OK;
-}
-
 static int sq_setup(ch_call *call, const char *in, char **out)
 {
-	json_object *input = NULL;
-	json_object *step = NULL;
-	const char *answered = NULL;
-	int rc;
-
-	rc = ch_sdk_input(call, in, &input);
-	if (rc == CH_OK)
-		rc = sq_step_answered(call, input, &answered);
-	if (rc == CH_OK)
-		rc = sq_step_next(call, answered, &step);
-	if (rc != CH_OK)
-		goto out;
-	ch_sdk_step_fill(step, ch_sdk_obj(input, "answers"));
-	rc = ch_sdk_output(call, step, out);
-	step = NULL; /* ch_sdk_output released it */
-out:
-	json_object_put(step);
-	json_object_put(input);
-	return rc;
+	return ch_sdk_setup(call, in, out, sq_step_next);
 }
 
 /* --- test -------------------------------------------------------------- */
@@ -236,15 +174,6 @@ static json_object *sq_failed(const char *type, const char *pointer, const char 
 	return res;
 }
 
-/* Adds a configuration problem to *res, creating the result first. */
-static void sq_problem(json_object **res, const char *pointer, const char *message)
-{
-	if (*res == NULL)
-		*res = ch_sdk_test_result(false, CH_FAILURE_CONFIG,
-					  "the configuration is not valid");
-	ch_sdk_test_error(*res, pointer, message);
-}
-
 /*
  * Reads the configuration. Returns CH_OK, or CH_E_CONFIG with *res the
  * failed test result listing every problem (NULL when memory ran out).
@@ -252,28 +181,21 @@ static void sq_problem(json_object **res, const char *pointer, const char *messa
 static int sq_config_read(json_object *config, sq_config *cfg, json_object **res)
 {
 	int64_t busy = ch_sdk_int(config, "busy_timeout_ms", SQ_BUSY_DEFAULT_MS);
-	int problems = 0;
+	ch_problems problems = {NULL, 0};
 
-	*res = NULL;
 	cfg->path = ch_sdk_str(config, "path", NULL);
 	cfg->mode = sq_mode_find(ch_sdk_str(config, "mode", "read-write"));
 	cfg->busy_ms = (int)(busy >= 0 && busy <= SQ_BUSY_MAX_MS ? busy : 0);
-	if (cfg->path == NULL || cfg->path[0] == '\0') {
-		sq_problem(res, "/path", "is required");
-		problems++;
-	} else if (cfg->path[0] != '/') {
-		sq_problem(res, "/path", "must be an absolute path");
-		problems++;
-	}
-	if (cfg->mode == NULL) {
-		sq_problem(res, "/mode", "must be one of read-only, read-write, create");
-		problems++;
-	}
-	if (busy < 0 || busy > SQ_BUSY_MAX_MS) {
-		sq_problem(res, "/busy_timeout_ms", "must be between 0 and 600000");
-		problems++;
-	}
-	return problems > 0 ? CH_E_CONFIG : CH_OK;
+	if (cfg->path == NULL || cfg->path[0] == '\0')
+		ch_sdk_problem(&problems, "/path", "is required");
+	else if (cfg->path[0] != '/')
+		ch_sdk_problem(&problems, "/path", "must be an absolute path");
+	if (cfg->mode == NULL)
+		ch_sdk_problem(&problems, "/mode", "must be one of read-only, read-write, create");
+	if (busy < 0 || busy > SQ_BUSY_MAX_MS)
+		ch_sdk_problem(&problems, "/busy_timeout_ms", "must be between 0 and 600000");
+	*res = problems.result;
+	return problems.count > 0 ? CH_E_CONFIG : CH_OK;
 }
 
 /* The reason in errno, thread-safely. */
@@ -445,44 +367,20 @@ out:
 	return res;
 }
 
-static int sq_test(ch_call *call, const char *in, char **out)
+/* Judges the configuration: its problems, or what opening it says. */
+static int sq_check_config(ch_call *call, json_object *config, json_object **res)
 {
-	json_object *input = NULL;
-	json_object *config;
-	json_object *res = NULL;
 	sq_config cfg;
-	int rc;
 
-	rc = ch_sdk_input(call, in, &input);
-	if (rc != CH_OK)
-		goto out;
-	config = ch_sdk_obj(input, "config");
-	if (config == NULL) {
-		rc = ch_sdk_fail(call, CH_E_INVALID, "test input has no \"config\" object");
-		goto out;
-	}
-	if (sq_config_read(config, &cfg, &res) == CH_OK)
-		res = sq_check(&cfg);
-	rc = ch_sdk_output(call, res, out);
-out:
-	json_object_put(input);
-	return rc;
+	(void)call;
+	if (sq_config_read(config, &cfg, res) == CH_OK)
+		*res = sq_check(&cfg);
+	return CH_OK;
 }
 
-/* --- refresh ----------------------------------------------------------- */
-
-static int sq_refresh(ch_call *call, const char *in, char **out)
+static int sq_test(ch_call *call, const char *in, char **out)
 {
-	const ch_host_api *api = ch_sdk_host();
-	int rc;
-
-	(void)in; /* nothing in the input matters */
-	if (api == NULL || api->cache_clear == NULL)
-		return ch_sdk_fail(call, CH_E_UNSUPPORTED, "the host has no cache to clear");
-	rc = api->cache_clear(call);
-	if (rc != CH_OK)
-		return ch_sdk_fail(call, rc, "cannot clear the connector's cache");
-	return ch_sdk_output(call, json_object_new_object(), out);
+	return ch_sdk_test(call, in, out, sq_check_config);
 }
 
 /* --- descriptor -------------------------------------------------------- */
@@ -505,7 +403,7 @@ static const ch_type_desc sq_type = {
 	.config_schema = sq_config_schema,
 	.setup = sq_setup,
 	.test = sq_test,
-	.refresh = sq_refresh,
+	.refresh = ch_sdk_refresh_cache,
 };
 
 CH_PLUGIN_DEFINE("sqlite", SQ_VERSION, &sq_type)

@@ -10,8 +10,6 @@
  *  - report errors with ch_sdk_fail(), never print or abort;
  *  - no global mutable state: several calls may run at once.
  */
-#include <stdio.h>
-
 #include <connhub/sdk.h>
 
 #define MYPLUGIN_VERSION "0.1.0"
@@ -25,75 +23,59 @@ static const char myplugin_schema[] =
 	"\"writeOnly\":true,\"format\":\"password\"}},"
 	"\"additionalProperties\":false}";
 
-/* Adds the fields of the only step. */
-static int myplugin_fields(json_object *step)
-{
-	static const ch_field url = {
+static const ch_field myplugin_server_fields[] = {
+	{
 		.key = "url", .label = "Server URL", .widget = CH_WIDGET_TEXT,
 		.placeholder = "https://example.com", .required = true,
-	};
-	static const ch_field token = {
+	},
+	{
 		.key = "token", .label = "API token", .widget = CH_WIDGET_PASSWORD,
 		.help = "Stored encrypted; never shown again.",
-	};
-	int rc = ch_sdk_step_field(step, &url);
+	},
+};
 
-	if (rc == CH_OK)
-		rc = ch_sdk_step_field(step, &token);
-	return rc;
+/* The only step: it has no next one, and finishes the setup. */
+static const ch_step_def myplugin_server = {
+	"server", "Server", "Where the service runs.",
+	myplugin_server_fields, CH_SDK_COUNT(myplugin_server_fields), false, true,
+};
+
+/* The step after @p answered (NULL: the first); @p answers lets it branch. */
+static int myplugin_next(ch_call *call, const char *answered, json_object *answers,
+			 json_object **step)
+{
+	(void)answers;
+	if (answered == NULL)
+		return ch_sdk_step_make(call, &myplugin_server, NULL, 0, step);
+	return ch_sdk_fail(call, CH_E_INVALID, "unknown setup step \"%s\"", answered);
 }
 
 /* setup: {"connector", "step": null | "<id>", "answers"} -> the next step. */
 static int myplugin_setup(ch_call *call, const char *in, char **out)
 {
-	json_object *input = NULL;
-	json_object *step = NULL;
-	int rc;
+	return ch_sdk_setup(call, in, out, myplugin_next);
+}
 
-	rc = ch_sdk_input(call, in, &input);
-	if (rc != CH_OK)
-		goto out;
-	step = ch_sdk_step_new("server", "Server", "Where the service runs.");
-	if (step == NULL) {
-		rc = ch_sdk_fail(call, CH_E_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = myplugin_fields(step);
-	if (rc != CH_OK) {
-		rc = ch_sdk_fail(call, rc, "cannot build the setup step");
-		goto out;
-	}
-	ch_sdk_step_flags(step, false, true);
-	ch_sdk_step_fill(step, ch_sdk_obj(input, "answers"));
-	rc = ch_sdk_output(call, step, out);
-	step = NULL; /* ch_sdk_output released it */
-out:
-	json_object_put(step);
-	json_object_put(input);
-	return rc;
+/* Judges a configuration: {valid, message, failure_type, errors}. */
+static int myplugin_check(ch_call *call, json_object *config, json_object **result)
+{
+	ch_problems problems = {NULL, 0};
+	const char *url = ch_sdk_str(config, "url", NULL);
+
+	(void)call;
+	if (url == NULL || url[0] == '\0')
+		ch_sdk_problem(&problems, "/url", "is required");
+	if (problems.count > 0)
+		*result = problems.result;
+	else /* Replace with a real check of the service. */
+		*result = ch_sdk_test_result(true, NULL, "reachable");
+	return CH_OK;
 }
 
 /* test: {"connector", "config"} -> {valid, message, failure_type, errors}. */
 static int myplugin_test(ch_call *call, const char *in, char **out)
 {
-	json_object *input = NULL;
-	json_object *res;
-	const char *url;
-	int rc;
-
-	rc = ch_sdk_input(call, in, &input);
-	if (rc != CH_OK)
-		return rc;
-	url = ch_sdk_str(ch_sdk_obj(input, "config"), "url", NULL);
-	if (url == NULL || url[0] == '\0') {
-		res = ch_sdk_test_result(false, CH_FAILURE_CONFIG, "no server URL");
-		ch_sdk_test_error(res, "/url", "is required");
-	} else {
-		/* Replace with a real check of the service. */
-		res = ch_sdk_test_result(true, NULL, "reachable");
-	}
-	json_object_put(input);
-	return ch_sdk_output(call, res, out);
+	return ch_sdk_test(call, in, out, myplugin_check);
 }
 
 static const char *const myplugin_categories[] = {"other", NULL};

@@ -7,59 +7,12 @@
 # rows, and SQLite's integrity check must say ok. Three rounds, one data
 # directory. Usage: crash_kill9.sh CONNHUB FIXTURE_PLUGINS_DIR
 set -euo pipefail
-connhub=$1 plugins=$2
-unset CONNHUB_MASTER_KEY CONNHUB_KEY_FILE CONNHUB_DATA_DIR CONNHUB_CONFIG CONNHUB_LISTEN
-tmp=$(mktemp -d /tmp/connhub-kill9-XXXXXX)
-data=$tmp/data
-db=$data/connhub.db
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+lib_init kill9 "$@"
 ids=$tmp/ids # every id whose create answered 201
 writers=4
 per_writer=400 # bound on each writer's loop
-pid='' url='' token=''
-workers=()
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  for w in "${workers[@]}"; do kill "$w" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$tmp"/*.log; do
-    [ -f "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 30 "$f" >&2; }
-  done
-  exit 1
-}
-
-# start_host LOG [fresh]: starts the host on $data; reads the URL line and,
-# on a fresh data directory, the admin token line. No sleeps: the reads wait.
-start_host() {
-  local log=$1 fresh=${2:-} line
-  rm -f "$tmp/out"
-  mkfifo "$tmp/out"
-  "$connhub" serve --listen 127.0.0.1:0 --plugins-dir "$plugins" --data-dir "$data" \
-    >"$tmp/out" 2>>"$log" &
-  pid=$!
-  exec 3<"$tmp/out"
-  read -r -t 60 -u 3 line || fail "the host did not print its URL"
-  [[ $line == "connhub listening on http://"* ]] || fail "first line: $line"
-  url=${line#connhub listening on }
-  if [ -n "$fresh" ]; then
-    read -r -t 60 -u 3 line || fail "the host printed no admin token"
-    [[ $line == "admin token (shown once): cht_"* ]] || fail "second line: $line"
-    token=${line#admin token (shown once): }
-  fi
-  exec 3<&-
-}
-
-stop_host() {
-  local status=0
-  kill -TERM "$pid"
-  wait "$pid" || status=$?
-  pid=
-  [ "$status" -eq 0 ] || fail "the host exited with $status on SIGTERM"
-}
 
 # writer ROUND N: creates connectors until the host stops answering (or
 # per_writer of them); appends each id answered 201 to $ids and a line to
@@ -75,7 +28,7 @@ writer() {
       "$url/api/v1/connectors") || c=000
     case $c in
     201)
-      grep -o '"id":"con_[a-z2-7]\{26\}"' "$out" | head -n 1 | cut -d'"' -f4 >>"$ids"
+      id_of <"$out" >>"$ids"
       echo "$n" >&4
       ;;
     000) return 0 ;; # the host is gone

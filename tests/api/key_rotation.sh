@@ -10,67 +10,17 @@
 #    the master key (or asking for chmod 600), no URL printed.
 # Usage: key_rotation.sh CONNHUB FIXTURE_PLUGINS_DIR
 set -euo pipefail
-connhub=$1 plugins=$2
-unset CONNHUB_MASTER_KEY CONNHUB_KEY_FILE CONNHUB_DATA_DIR CONNHUB_CONFIG CONNHUB_LISTEN
-tmp=$(mktemp -d /tmp/connhub-keys-XXXXXX)
-data=$tmp/data
-db=$data/connhub.db
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+lib_init keys "$@"
 keyfile=$data/master.key
-pid='' url='' token='' code='' body=''
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$tmp"/*.log; do
-    [ -f "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 30 "$f" >&2; }
-  done
-  exit 1
-}
-
-# start_host LOG [fresh]: starts the host on $data; reads the URL line and,
-# on a fresh data directory, the admin token line. No sleeps: the reads wait.
-start_host() {
-  local log=$1 fresh=${2:-} line
-  rm -f "$tmp/out"
-  mkfifo "$tmp/out"
-  "$connhub" serve --listen 127.0.0.1:0 --plugins-dir "$plugins" --data-dir "$data" \
-    >"$tmp/out" 2>>"$log" &
-  pid=$!
-  exec 3<"$tmp/out"
-  read -r -t 60 -u 3 line || fail "the host did not print its URL"
-  [[ $line == "connhub listening on http://"* ]] || fail "first line: $line"
-  url=${line#connhub listening on }
-  if [ -n "$fresh" ]; then
-    read -r -t 60 -u 3 line || fail "the host printed no admin token"
-    [[ $line == "admin token (shown once): cht_"* ]] || fail "second line: $line"
-    token=${line#admin token (shown once): }
-  fi
-  exec 3<&-
-}
-
-stop_host() {
-  local status=0
-  kill -TERM "$pid"
-  wait "$pid" || status=$?
-  pid=
-  [ "$status" -eq 0 ] || fail "the host exited with $status on SIGTERM"
-}
 
 # refuses_to_start WHAT TEXT: the host exits non-zero before printing its
 # URL, and its log says TEXT.
 refuses_to_start() {
   local what=$1 text=$2 log=$tmp/refused.log line status=0
   : >"$log"
-  rm -f "$tmp/out"
-  mkfifo "$tmp/out"
-  "$connhub" serve --listen 127.0.0.1:0 --plugins-dir "$plugins" --data-dir "$data" \
-    >"$tmp/out" 2>"$log" &
-  pid=$!
-  exec 3<"$tmp/out"
+  launch_host "$log"
   # The read ends at the host's first line or when it exits (end of file).
   if read -r -t 60 -u 3 line; then
     fail "$what: the host started anyway: $line"
@@ -82,19 +32,6 @@ refuses_to_start() {
   [ "$status" -lt 128 ] || fail "$what: the host died of signal $((status - 128))"
   grep -q -F -- "$text" "$log" || fail "$what: the log does not say \"$text\": $(cat "$log")"
   echo "$what: refused (exit $status): $(tail -n 1 "$log")"
-}
-
-# api METHOD PATH [BODY]: sets code and body.
-api() {
-  local args=(-sg -o "$tmp/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $token")
-  [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-  rm -f "$tmp/body"
-  code=$(curl "${args[@]}" "$url$2") || code=000
-  body=$(cat "$tmp/body" 2>/dev/null || true)
-}
-
-expect() { # STATUS WHAT
-  [ "$code" = "$1" ] || fail "$2: status $code, expected $1: $body"
 }
 
 # Every stored document, for comparisons.

@@ -8,68 +8,10 @@
 # naming the field, never the value), and the other connector still works.
 # Usage: secrets_at_rest.sh CONNHUB FIXTURE_PLUGINS_DIR
 set -euo pipefail
-connhub=$1 plugins=$2
-unset CONNHUB_MASTER_KEY CONNHUB_KEY_FILE CONNHUB_DATA_DIR CONNHUB_CONFIG CONNHUB_LISTEN
-tmp=$(mktemp -d /tmp/connhub-secrets-XXXXXX)
-data=$tmp/data
-db=$data/connhub.db
-pid='' url='' token='' code='' body=''
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$tmp"/*.log; do
-    [ -f "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 30 "$f" >&2; }
-  done
-  exit 1
-}
-
-# start_host LOG [fresh]: starts the host on $data; reads the URL line and,
-# on a fresh data directory, the admin token line. No sleeps: the reads wait.
-start_host() {
-  local log=$1 fresh=${2:-} line
-  rm -f "$tmp/out"
-  mkfifo "$tmp/out"
-  "$connhub" serve --listen 127.0.0.1:0 --plugins-dir "$plugins" --data-dir "$data" \
-    --log-level debug >"$tmp/out" 2>>"$log" &
-  pid=$!
-  exec 3<"$tmp/out"
-  read -r -t 60 -u 3 line || fail "the host did not print its URL"
-  [[ $line == "connhub listening on http://"* ]] || fail "first line: $line"
-  url=${line#connhub listening on }
-  if [ -n "$fresh" ]; then
-    read -r -t 60 -u 3 line || fail "the host printed no admin token"
-    [[ $line == "admin token (shown once): cht_"* ]] || fail "second line: $line"
-    token=${line#admin token (shown once): }
-  fi
-  exec 3<&-
-}
-
-stop_host() {
-  local status=0
-  kill -TERM "$pid"
-  wait "$pid" || status=$?
-  pid=
-  [ "$status" -eq 0 ] || fail "the host exited with $status on SIGTERM"
-}
-
-# api METHOD PATH [BODY [HEADER]]: sets code and body.
-api() {
-  local args=(-sg -o "$tmp/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $token")
-  [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-  [ $# -ge 4 ] && args+=(-H "$4")
-  rm -f "$tmp/body"
-  code=$(curl "${args[@]}" "$url$2") || code=000
-  body=$(cat "$tmp/body" 2>/dev/null || true)
-}
-
-expect() { # STATUS WHAT
-  [ "$code" = "$1" ] || fail "$2: status $code, expected $1: $body"
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+lib_init secrets "$@"
+host_args=(--log-level debug)
 
 no_canary() { # WHAT: the last answer holds neither secret
   case $body in
@@ -80,8 +22,6 @@ no_canary() { # WHAT: the last answer holds neither secret
 has() { # TEXT WHAT
   [[ $body == *"$1"* ]] || fail "$2: answer lacks $1: $body"
 }
-
-id_of() { grep -o '"id":"con_[a-z2-7]\{26\}"' <<<"$body" | head -n 1 | cut -d'"' -f4; }
 
 # The stored JSON at PATH of connector NAME's document.
 stored() { sqlite3 "$db" "SELECT json_extract(doc, '$2') FROM connectors WHERE name = '$1'"; }
@@ -118,11 +58,11 @@ expect 201 "create a"
 no_canary "create a"
 has '"password":"********"' "create a"
 has '"value":"********"' "create a"
-a=$(id_of)
+a=$(id_of <<<"$body")
 api POST /api/v1/connectors '{"name":"b","type":"fixture-a","type_version":"1.0.0",
   "config":{"host":"b.example","password":"b-own-password"}}'
 expect 201 "create b"
-b=$(id_of)
+b=$(id_of <<<"$body")
 # Retried creates store their answer: the secret must not be in it either.
 api POST /api/v1/connectors "{\"name\":\"c\",\"type\":\"fixture-a\",\"type_version\":\"1.0.0\",
   \"config\":{\"host\":\"c\",\"password\":\"$pw\"}}" "Idempotency-Key: c-1"

@@ -32,9 +32,9 @@
 static const char body[] =
 	"{\"id\":\"con_aaaaaaaaaaaaaaaaaaaaaaaaaa\",\"name\":\"ceiling\",\"type\":\"sqlite\","
 	"\"type_version\":\"1.0.0\",\"status\":\"CONFIGURED\",\"config\":{\"path\":\"/tmp/bench.db\","
-	"\"mode\":\"create\"},\"timezone\":\"UTC\",\"date_format\":\"YYYY-MM-DD\",\"rate_limit\":null,"
+	"\"mode\":\"create\"},\"timezone\":\"UTC\",\"date_format\":\"YYYY-MM-DD\","
 	"\"revision\":1,\"created_at\":\"2026-01-01T00:00:00.000Z\",\"updated_at\":"
-	"\"2026-01-01T00:00:00.000Z\",\"padding\":\"xxxxxxxxxxxx\"}";
+	"\"2026-01-01T00:00:00.000Z\"}";
 
 /* Per request state, like the host's ch_http_req: a marker that the first
  * call happened and a count of body bytes (the body is read and dropped). */

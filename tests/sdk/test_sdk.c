@@ -3,7 +3,9 @@
  * failure paths included, against a fake host. Each test runs in its own
  * process (CK_FORK), so the SDK's kept table starts out NULL in each.
  */
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -561,6 +563,355 @@ START_TEST(test_test_result)
 }
 END_TEST
 
+/* --- steps from a table ------------------------------------------------- */
+
+static const ch_field tbl_fields[] = {
+	{.key = "host", .label = "Host", .widget = CH_WIDGET_TEXT, .required = true},
+	{.key = "port", .label = "Port", .widget = CH_WIDGET_NUMBER, .default_json = "5432"},
+};
+
+static const ch_field tbl_extra[] = {
+	{.key = "tls", .label = "TLS", .widget = CH_WIDGET_CHECKBOX},
+};
+
+static const ch_step_def tbl_step = {
+	"server", "Server", "Where it is.", tbl_fields, CH_SDK_COUNT(tbl_fields), true, false,
+};
+
+/* The keys of a step's form, comma-separated. */
+static const char *form_keys(json_object *step, char *buf, size_t size)
+{
+	json_object *form = json_object_object_get(step, "form");
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < json_object_array_length(form) && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i > 0 ? "," : "",
+				      json_object_get_string(json_object_object_get(
+					      json_object_array_get_idx(form, i), "key")));
+	return buf;
+}
+
+START_TEST(test_step_make)
+{
+	json_object *step = NULL;
+	char keys[64];
+
+	ck_assert_int_eq(ch_sdk_step_make(&call, &tbl_step, NULL, 0, &step), CH_OK);
+	ck_assert_int_eq(call.errors, 0);
+	ck_assert_str_eq(ch_sdk_str(step, "id", ""), "server");
+	ck_assert_str_eq(ch_sdk_str(step, "title", ""), "Server");
+	ck_assert_str_eq(ch_sdk_str(step, "description", ""), "Where it is.");
+	ck_assert_str_eq(form_keys(step, keys, sizeof(keys)), "host,port");
+	ck_assert_str_eq(text(json_object_object_get(step, "model")), "{\"port\":5432}");
+	ck_assert(ch_sdk_bool(step, "hasNext", false));
+	ck_assert(!ch_sdk_bool(step, "canFinish", true));
+	json_object_put(step);
+
+	/* Extra fields come after the step's own. */
+	ck_assert_int_eq(ch_sdk_step_make(&call, &tbl_step, tbl_extra,
+					  CH_SDK_COUNT(tbl_extra), &step), CH_OK);
+	ck_assert_str_eq(form_keys(step, keys, sizeof(keys)), "host,port,tls");
+	json_object_put(step);
+}
+END_TEST
+
+START_TEST(test_step_make_bad)
+{
+	static const ch_field bad[] = {{.key = "x", .label = NULL}};
+	ch_step_def def = tbl_step;
+	json_object *step = (json_object *)&call; /* must be reset to NULL */
+
+	/* A field that is already there, given again as an extra. */
+	ck_assert_int_eq(ch_sdk_step_make(&call, &tbl_step, tbl_fields, 1, &step), CH_E_INVALID);
+	ck_assert_ptr_null(step);
+	assert_error(CH_E_INVALID, "cannot build setup step \"server\"");
+	def.fields = bad;
+	def.nfields = 1;
+	ck_assert_int_eq(ch_sdk_step_make(&call, &def, NULL, 0, &step), CH_E_INVALID);
+	ck_assert_ptr_null(step);
+	assert_error(CH_E_INVALID, "cannot build setup step \"server\"");
+	def.id = NULL;
+	ck_assert_int_eq(ch_sdk_step_make(&call, &def, NULL, 0, &step), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "ch_sdk_step_make");
+	ck_assert_int_eq(ch_sdk_step_make(&call, NULL, NULL, 0, &step), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "ch_sdk_step_make");
+	ck_assert_int_eq(ch_sdk_step_make(&call, &tbl_step, NULL, 0, NULL), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "ch_sdk_step_make");
+}
+END_TEST
+
+/* --- configuration problems and scrubbing ------------------------------- */
+
+START_TEST(test_problem)
+{
+	ch_problems p = {NULL, 0};
+
+	ch_sdk_problem(&p, "/host", "is required");
+	ch_sdk_problem(&p, "/port", "must be between 1 and 65535");
+	ck_assert_int_eq(p.count, 2);
+	ck_assert_str_eq(text(p.result),
+			 "{\"valid\":false,\"message\":\"the configuration is not valid\","
+			 "\"failure_type\":\"config_error\",\"errors\":["
+			 "{\"pointer\":\"/host\",\"message\":\"is required\"},"
+			 "{\"pointer\":\"/port\",\"message\":\"must be between 1 and 65535\"}]}");
+	json_object_put(p.result);
+	ch_sdk_problem(NULL, "/x", "y"); /* no-op */
+}
+END_TEST
+
+/* Asserts ch_sdk_scrub(text, secrets) is @p want. */
+static void check_scrub(const char *text_in, const char *const *secrets, size_t n,
+			const char *want)
+{
+	char *got = ch_sdk_scrub(text_in, secrets, n);
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+START_TEST(test_scrub)
+{
+	static const char *const pw[] = {"hunter2"};
+	static const char *const several[] = {"pw", NULL, "", "tok-123", "key"};
+	static const char *const overlapping[] = {"aa"};
+
+	check_scrub("login hunter2 failed: hunter2", pw, 1, "login *** failed: ***");
+	check_scrub("hunter2", pw, 1, "***");
+	check_scrub("hunter2hunter2!", pw, 1, "******!");
+	check_scrub("nothing here", pw, 1, "nothing here");
+	check_scrub("", pw, 1, "");
+	check_scrub(NULL, pw, 1, "");
+	/* Short secrets are masked with "***" too: the length does not show. */
+	check_scrub("pw=pw; token tok-123; key=key", several, CH_SDK_COUNT(several),
+		    "***=***; token ***; ***=***");
+	check_scrub("aaaaa", overlapping, 1, "******a");
+	check_scrub("as it is", NULL, 0, "as it is");
+	check_scrub("as it is", pw, 0, "as it is");
+}
+END_TEST
+
+/* --- ready-made operations ---------------------------------------------- */
+
+/* What the next-step function of the tests saw, and what it should do. */
+static struct {
+	int calls;
+	char answered[32]; /* "(null)" for NULL */
+	char answers[256]; /* the answers' text, "(null)" for NULL */
+	int rc;            /* returned; CH_OK builds tbl_step */
+	bool no_step;      /* return CH_OK without a step */
+} next_seen;
+
+static int next_step(ch_call *c, const char *answered, json_object *answers, json_object **step)
+{
+	next_seen.calls++;
+	snprintf(next_seen.answered, sizeof(next_seen.answered), "%s",
+		 answered != NULL ? answered : "(null)");
+	snprintf(next_seen.answers, sizeof(next_seen.answers), "%s",
+		 answers != NULL ? text(answers) : "(null)");
+	*step = NULL;
+	if (next_seen.rc != CH_OK)
+		return ch_sdk_fail(c, next_seen.rc, "unknown setup step \"%s\"",
+				   next_seen.answered);
+	if (next_seen.no_step)
+		return CH_OK;
+	return ch_sdk_step_make(c, &tbl_step, NULL, 0, step);
+}
+
+/* Runs ch_sdk_setup() on @p input; returns its status, *out the output. */
+static int run_setup(const char *input, char **out)
+{
+	*out = NULL;
+	return ch_sdk_setup(&call, input, out, next_step);
+}
+
+START_TEST(test_setup_first_step)
+{
+	char *out = NULL;
+	json_object *step;
+
+	ck_assert_int_eq(run_setup("{\"connector\":{},\"step\":null,\"answers\":{}}", &out), CH_OK);
+	ck_assert_int_eq(next_seen.calls, 1);
+	ck_assert_str_eq(next_seen.answered, "(null)");
+	ck_assert_str_eq(next_seen.answers, "{}");
+	step = parse(out);
+	ck_assert_str_eq(ch_sdk_str(step, "id", ""), "server");
+	ck_assert_str_eq(text(json_object_object_get(step, "model")), "{\"port\":5432}");
+	json_object_put(step);
+	fake_host_api.free(out);
+	/* "step" and "answers" may be absent. */
+	ck_assert_int_eq(run_setup("{}", &out), CH_OK);
+	ck_assert_str_eq(next_seen.answered, "(null)");
+	ck_assert_str_eq(next_seen.answers, "(null)");
+	fake_host_api.free(out);
+	ck_assert_int_eq(call.errors, 0);
+	ck_assert_int_eq(atomic_load(&fake_live_allocs), 0);
+}
+END_TEST
+
+START_TEST(test_setup_answered)
+{
+	char *out = NULL;
+	json_object *step;
+
+	/* The step shown again keeps the answers given to its fields. */
+	ck_assert_int_eq(run_setup("{\"step\":\"server\",\"answers\":{\"host\":\"db\","
+				   "\"port\":6543,\"other\":true}}", &out), CH_OK);
+	ck_assert_str_eq(next_seen.answered, "server");
+	ck_assert_str_eq(next_seen.answers, "{\"host\":\"db\",\"port\":6543,\"other\":true}");
+	step = parse(out);
+	ck_assert_str_eq(text(json_object_object_get(step, "model")),
+			 "{\"port\":6543,\"host\":\"db\"}");
+	json_object_put(step);
+	fake_host_api.free(out);
+	/* Answers that are not an object are none. */
+	ck_assert_int_eq(run_setup("{\"step\":\"server\",\"answers\":[1]}", &out), CH_OK);
+	ck_assert_str_eq(next_seen.answers, "(null)");
+	fake_host_api.free(out);
+	ck_assert_int_eq(atomic_load(&fake_live_allocs), 0);
+}
+END_TEST
+
+START_TEST(test_setup_failures)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(run_setup("[]", &out), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "input is not a JSON object");
+	ck_assert_int_eq(run_setup("{\"step\":3}", &out), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "\"step\" must be null or a step id");
+	ck_assert_int_eq(next_seen.calls, 0);
+	ck_assert_ptr_null(out);
+
+	next_seen.rc = CH_E_INVALID;
+	ck_assert_int_eq(run_setup("{\"step\":\"nope\"}", &out), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "unknown setup step \"nope\"");
+	ck_assert_ptr_null(out);
+	next_seen.rc = CH_OK;
+
+	next_seen.no_step = true;
+	ck_assert_int_eq(run_setup("{}", &out), CH_E_NOMEM);
+	assert_error(CH_E_NOMEM, "out of memory");
+	next_seen.no_step = false;
+
+	atomic_store(&fake_alloc_fail, 1);
+	ck_assert_int_eq(run_setup("{}", &out), CH_E_NOMEM);
+	assert_error(CH_E_NOMEM, "out of memory");
+	ck_assert_ptr_null(out);
+	atomic_store(&fake_alloc_fail, 0);
+
+	ck_assert_int_eq(ch_sdk_setup(&call, "{}", &out, NULL), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "ch_sdk_setup");
+	ck_assert_int_eq(atomic_load(&fake_live_allocs), 0);
+}
+END_TEST
+
+/* What the check function of the tests saw, and what it should do. */
+static struct {
+	int calls;
+	char config[256];
+	int rc;           /* returned; CH_OK gives a result */
+	bool no_result;   /* return CH_OK without a result */
+} check_seen;
+
+static int check_config(ch_call *c, json_object *config, json_object **result)
+{
+	check_seen.calls++;
+	snprintf(check_seen.config, sizeof(check_seen.config), "%s", text(config));
+	*result = NULL;
+	if (check_seen.rc != CH_OK)
+		return ch_sdk_fail(c, check_seen.rc, "cannot check");
+	if (check_seen.no_result)
+		return CH_OK;
+	*result = ch_sdk_test_result(true, NULL, ch_sdk_str(config, "host", "?"));
+	return CH_OK;
+}
+
+START_TEST(test_test_op)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(ch_sdk_test(&call, "{\"connector\":{},\"config\":{\"host\":\"db\"}}", &out,
+				     check_config), CH_OK);
+	ck_assert_int_eq(check_seen.calls, 1);
+	ck_assert_str_eq(check_seen.config, "{\"host\":\"db\"}");
+	ck_assert_str_eq(out, "{\"valid\":true,\"message\":\"db\",\"failure_type\":null,"
+			      "\"errors\":[]}");
+	fake_host_api.free(out);
+	ck_assert_int_eq(call.errors, 0);
+	ck_assert_int_eq(atomic_load(&fake_live_allocs), 0);
+}
+END_TEST
+
+START_TEST(test_test_op_failures)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(ch_sdk_test(&call, "{", &out, check_config), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "input is not a JSON object");
+	ck_assert_int_eq(ch_sdk_test(&call, "{\"config\":[]}", &out, check_config), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "test input has no \"config\" object");
+	ck_assert_int_eq(check_seen.calls, 0);
+	ck_assert_ptr_null(out);
+
+	check_seen.rc = CH_E_UNSUPPORTED;
+	ck_assert_int_eq(ch_sdk_test(&call, "{\"config\":{}}", &out, check_config),
+			 CH_E_UNSUPPORTED);
+	assert_error(CH_E_UNSUPPORTED, "cannot check");
+	ck_assert_ptr_null(out);
+	check_seen.rc = CH_OK;
+
+	check_seen.no_result = true;
+	ck_assert_int_eq(ch_sdk_test(&call, "{\"config\":{}}", &out, check_config), CH_E_NOMEM);
+	assert_error(CH_E_NOMEM, "out of memory");
+	check_seen.no_result = false;
+
+	atomic_store(&fake_alloc_fail, 1);
+	ck_assert_int_eq(ch_sdk_test(&call, "{\"config\":{}}", &out, check_config), CH_E_NOMEM);
+	assert_error(CH_E_NOMEM, "out of memory");
+	atomic_store(&fake_alloc_fail, 0);
+
+	ck_assert_int_eq(ch_sdk_test(&call, "{\"config\":{}}", &out, NULL), CH_E_INVALID);
+	assert_error(CH_E_INVALID, "ch_sdk_test");
+	ck_assert_int_eq(atomic_load(&fake_live_allocs), 0);
+}
+END_TEST
+
+START_TEST(test_refresh_cache)
+{
+	static ch_host_api no_cache;
+	char *out = NULL;
+
+	ck_assert_int_eq(ch_sdk_refresh_cache(&call, "{\"config\":{}}", &out), CH_OK);
+	ck_assert_int_eq(call.cache_clears, 1);
+	ck_assert_str_eq(out, "{}");
+	fake_host_api.free(out);
+	ck_assert_int_eq(call.errors, 0);
+
+	call.cache_clear_rc = CH_E_IO;
+	out = NULL;
+	ck_assert_int_eq(ch_sdk_refresh_cache(&call, NULL, &out), CH_E_IO);
+	ck_assert_ptr_null(out);
+	assert_error(CH_E_IO, "cannot clear the connector's cache");
+
+	no_cache = fake_host_api;
+	no_cache.cache_clear = NULL;
+	ck_assert_int_eq(ch_sdk_init(&no_cache), CH_OK);
+	ck_assert_int_eq(ch_sdk_refresh_cache(&call, "{}", &out), CH_E_UNSUPPORTED);
+	assert_error(CH_E_UNSUPPORTED, "the host has no cache to clear");
+	ck_assert_int_eq(call.cache_clears, 0);
+	ck_assert_int_eq(atomic_load(&fake_live_allocs), 0);
+}
+END_TEST
+
+static void setup_ops(void)
+{
+	setup_host();
+	memset(&next_seen, 0, sizeof(next_seen));
+	memset(&check_seen, 0, sizeof(check_seen));
+}
+
 static Suite *sdk_suite(void)
 {
 	Suite *s = suite_create("sdk");
@@ -600,6 +951,20 @@ static Suite *sdk_suite(void)
 	tcase_add_test(tc, test_step_flags);
 	tcase_add_test(tc, test_step_fill);
 	tcase_add_test(tc, test_test_result);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("operations");
+	tcase_add_checked_fixture(tc, setup_ops, NULL);
+	tcase_add_test(tc, test_step_make);
+	tcase_add_test(tc, test_step_make_bad);
+	tcase_add_test(tc, test_problem);
+	tcase_add_test(tc, test_scrub);
+	tcase_add_test(tc, test_setup_first_step);
+	tcase_add_test(tc, test_setup_answered);
+	tcase_add_test(tc, test_setup_failures);
+	tcase_add_test(tc, test_test_op);
+	tcase_add_test(tc, test_test_op_failures);
+	tcase_add_test(tc, test_refresh_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
