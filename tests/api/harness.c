@@ -75,7 +75,8 @@ void th_start(th_host *h, const char *plugins_dir, const char *const *extra)
 	/* A fresh data directory: the host prints its admin token next. */
 	if (read_line(fds[0], line, sizeof(line)) == 0 && strncmp(line, token_prefix,
 								   strlen(token_prefix)) == 0)
-		snprintf(h->token, sizeof(h->token), "%s", line + strlen(token_prefix));
+		snprintf(h->token, sizeof(h->token), "%.*s", (int)sizeof(h->token) - 1,
+			 line + strlen(token_prefix));
 	close(fds[0]);
 }
 

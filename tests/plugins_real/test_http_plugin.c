@@ -636,7 +636,7 @@ static void *concurrent_test(void *arg)
 START_TEST(test_test_concurrent)
 {
 	pthread_t threads[4];
-	char input[1024];
+	char input[1024 + 16]; /* the config (up to 1023 bytes) and its wrapping */
 	void *ret;
 	size_t i;
 

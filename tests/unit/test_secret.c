@@ -214,7 +214,7 @@ static ch_keyring *load_file_ok(const char *path, int create)
 /* A ring of one key, kid 1, all bytes @p fill. */
 static ch_keyring *ring_of(int kid, unsigned char fill)
 {
-	char text[128];
+	char text[160]; /* a kid, ':' and up to 127 characters of base64 */
 
 	snprintf(text, sizeof(text), "%d:%s", kid, b64_of(0, fill, 32));
 	return load_env_ok(text);
@@ -327,7 +327,7 @@ END_TEST
 START_TEST(keyfile_open_to_others_is_forbidden)
 {
 	char *dir = tmpdir_new(), *key = path_in(dir, "master.key");
-	char err[ERRLEN] = "", want[ERRLEN], line[128];
+	char err[ERRLEN] = "", want[ERRLEN], line[160];
 	ch_keyring *ring = NULL;
 
 	snprintf(line, sizeof(line), "1:%s\n", b64_of(0, 7, 32));

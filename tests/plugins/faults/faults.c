@@ -24,10 +24,13 @@ static void hog(void)
 	}
 }
 
+/* A pointer the compiler cannot see through: a real invalid write. */
+static volatile int *volatile bad_address = (volatile int *)(uintptr_t)8;
+
 static void misbehave(const char *mode)
 {
 	if (strcmp(mode, "segv") == 0)
-		*(volatile int *)(uintptr_t)8 = 1;
+		*bad_address = 1;
 	else if (strcmp(mode, "abort") == 0)
 		abort();
 	else if (strcmp(mode, "hang") == 0)
