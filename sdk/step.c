@@ -117,6 +117,11 @@ static int sdk_field_check(const ch_field *field, const sdk_step_parts *parts)
 		return CH_E_INVALID;
 	if (json_object_object_get_ex(parts->properties, field->key, NULL))
 		return CH_E_INVALID; /* the key is in the step already */
+	if ((field->when_key == NULL) != (field->when_value == NULL))
+		return CH_E_INVALID;
+	if (field->when_key != NULL &&
+	    !json_object_object_get_ex(parts->properties, field->when_key, NULL))
+		return CH_E_INVALID; /* a condition names an earlier field */
 	return CH_OK;
 }
 
@@ -261,7 +266,32 @@ out:
 	return rc;
 }
 
-/* Builds the form entry {key, type, label, help?, placeholder?, options?}. */
+/* {key: val} (val consumed), or NULL when memory ran out. */
+static json_object *sdk_pair(const char *key, json_object *val)
+{
+	json_object *obj = json_object_new_object();
+
+	if (obj == NULL || ch_sdk_priv_put(obj, key, val) != CH_OK) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* [str], or NULL when memory ran out. */
+static json_object *sdk_one_string(const char *str)
+{
+	json_object *arr = json_object_new_array();
+
+	if (arr == NULL || ch_sdk_priv_append(arr, json_object_new_string(str)) != CH_OK) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Builds the form entry {key, type, label, help?, placeholder?, options?,
+ * when?}. */
 static json_object *sdk_field_entry(const ch_field *field)
 {
 	json_object *entry = json_object_new_object();
@@ -280,11 +310,50 @@ static json_object *sdk_field_entry(const ch_field *field)
 		rc = ch_sdk_priv_put_str(entry, "placeholder", field->placeholder);
 	if (rc == CH_OK && field->options != NULL)
 		rc = ch_sdk_priv_put(entry, "options", sdk_string_array(field->options));
+	if (rc == CH_OK && field->when_key != NULL)
+		rc = ch_sdk_priv_put(entry, "when", sdk_pair(field->when_key,
+							     json_object_new_string(field->when_value)));
 	if (rc != CH_OK) {
 		json_object_put(entry);
 		entry = NULL;
 	}
 	return entry;
+}
+
+/*
+ * Requires a conditional field only while its condition holds: appends
+ * {"if": {"properties": {K: {"const": V}}, "required": [K]},
+ *  "then": {"required": [key]}} to the step schema's allOf.
+ */
+static int sdk_require_when(json_object *step, const ch_field *field)
+{
+	json_object *schema = sdk_get(step, "schema", json_type_object);
+	json_object *all = sdk_get(schema, "allOf", json_type_array);
+	json_object *cond = json_object_new_object(), *rule = json_object_new_object();
+	int rc = cond != NULL && rule != NULL ? CH_OK : CH_E_NOMEM;
+
+	if (all == NULL && rc == CH_OK) {
+		all = json_object_new_array();
+		rc = ch_sdk_priv_put(schema, "allOf", all);
+	}
+	if (rc == CH_OK)
+		rc = ch_sdk_priv_put(cond, "properties",
+				     sdk_pair(field->when_key,
+					      sdk_pair("const", json_object_new_string(field->when_value))));
+	if (rc == CH_OK)
+		rc = ch_sdk_priv_put(cond, "required", sdk_one_string(field->when_key));
+	if (rc == CH_OK) {
+		rc = ch_sdk_priv_put(rule, "if", cond);
+		cond = NULL; /* the rule owns it now (or it was released) */
+	}
+	if (rc == CH_OK)
+		rc = ch_sdk_priv_put(rule, "then", sdk_pair("required", sdk_one_string(field->key)));
+	if (rc == CH_OK)
+		rc = ch_sdk_priv_append(all, rule);
+	else
+		json_object_put(rule);
+	json_object_put(cond);
+	return rc;
 }
 
 int ch_sdk_step_field(json_object *step, const ch_field *field)
@@ -309,7 +378,9 @@ int ch_sdk_step_field(json_object *step, const ch_field *field)
 	if (rc == CH_OK)
 		rc = ch_sdk_priv_put(parts.properties, field->key, prop);
 	prop = NULL; /* the schema owns it now (or it was released) */
-	if (rc == CH_OK && field->required)
+	if (rc == CH_OK && field->required && field->when_key != NULL)
+		rc = sdk_require_when(step, field);
+	else if (rc == CH_OK && field->required)
 		rc = ch_sdk_priv_append(parts.required, json_object_new_string(field->key));
 	if (rc == CH_OK && dflt.set)
 		rc = sdk_put_copy(parts.model, field->key, dflt.value);
@@ -340,10 +411,14 @@ void ch_sdk_step_fill(json_object *step, json_object *answers)
 		return;
 	n = json_object_array_length(form);
 	for (i = 0; i < n; i++) {
-		key = json_object_get_string(
-			sdk_get(json_object_array_get_idx(form, i), "key", json_type_string));
+		json_object *entry = json_object_array_get_idx(form, i);
+		const char *widget = json_object_get_string(sdk_get(entry, "type", json_type_string));
+
+		key = json_object_get_string(sdk_get(entry, "key", json_type_string));
 		if (key == NULL || !json_object_object_get_ex(answers, key, &answer))
 			continue;
+		if (widget != NULL && strcmp(widget, sdk_widget_names[CH_WIDGET_PASSWORD]) == 0)
+			continue; /* a secret: the host shows it masked */
 		/* Out of memory leaves this answer out of the model. */
 		(void)sdk_put_copy(model, key, answer);
 	}

@@ -225,6 +225,8 @@ static json_object *plugin_step(wizard *w, const char *after, json_object *answe
 		ch_http_problem_code(w->resp, w->req, rc == CH_E_INVALID ? CH_E_GENERIC : rc,
 				     msg ? msg : "the plugin's setup failed");
 	}
+	if (out) /* a plugin may echo a secret answer in its step */
+		sodium_memzero(out, strlen(out));
 	free(out);
 	free(msg);
 	return step;
@@ -241,9 +243,12 @@ static void scrub_step(const wizard *w, json_object *step)
 		json_object *v = NULL;
 
 		/* an empty default is no secret: masking it would claim one */
-		if (p[0] == '/' && !strchr(p + 1, '/') && json_object_object_get_ex(model, p + 1, &v) &&
-		    v && !(json_object_is_type(v, json_type_string) && !*json_object_get_string(v)))
-			json_object_object_add(model, p + 1, json_object_new_string(CH_SECRET_MASK));
+		if (p[0] != '/' || strchr(p + 1, '/') || !json_object_object_get_ex(model, p + 1, &v) ||
+		    !v || (json_object_is_type(v, json_type_string) && !*json_object_get_string(v)))
+			continue;
+		json_object_get(v); /* kept past the replacement, to be wiped */
+		json_object_object_add(model, p + 1, json_object_new_string(CH_SECRET_MASK));
+		ch_secret_wipe(v);
 	}
 	json_object_put(keys);
 }
@@ -282,6 +287,96 @@ static int save(wizard *w, json_object *answers, json_object *step, json_object 
 
 /* --- answers from the request -------------------------------------------------------- */
 
+/* The form entry of @p step for @p key, or NULL. */
+static json_object *form_entry(json_object *step, const char *key)
+{
+	json_object *form = json_object_object_get(step, "form");
+
+	for (size_t i = 0; i < json_object_array_length(form); i++) {
+		json_object *entry = json_object_array_get_idx(form, i);
+		const char *k = json_object_get_string(json_object_object_get(entry, "key"));
+
+		if (k && strcmp(k, key) == 0)
+			return entry;
+	}
+	return NULL;
+}
+
+/* Whether a form entry applies to @p answers: it has no "when", or each
+ * key of its "when" has that answer. */
+static int entry_applies(json_object *entry, json_object *answers)
+{
+	json_object *when = json_object_object_get(entry, "when");
+
+	if (!json_object_is_type(when, json_type_object))
+		return 1;
+	json_object_object_foreach(when, key, want)
+	{
+		json_object *got = NULL;
+
+		if (!json_object_object_get_ex(answers, key, &got) || !json_object_equal(got, want))
+			return 0;
+	}
+	return 1;
+}
+
+/* Marks in @p keep the keys of @p step's fields that apply to @p answers. */
+static void path_keys(json_object *keep, json_object *step, json_object *answers)
+{
+	json_object *form = json_object_object_get(step, "form");
+
+	for (size_t i = 0; i < json_object_array_length(form); i++) {
+		json_object *entry = json_object_array_get_idx(form, i);
+		const char *key = json_object_get_string(json_object_object_get(entry, "key"));
+
+		if (key && entry_applies(entry, answers))
+			json_object_object_add(keep, key, NULL);
+	}
+}
+
+/*
+ * Keeps only the answers of the path taken: the fields of the steps in the
+ * history and of the current one that apply. Answers to a branch left by
+ * previous, and stored values no step on the path asks for, are dropped
+ * (and wiped: they may be secrets).
+ */
+static void keep_path_answers(const wizard *w, json_object *answers)
+{
+	json_object *keep = json_object_new_object(), *drop = json_object_new_array();
+
+	path_keys(keep, current(w), answers);
+	for (size_t i = 0; i < json_object_array_length(history(w)); i++)
+		path_keys(keep, json_object_array_get_idx(history(w), i), answers);
+	json_object_object_foreach(answers, key, val)
+	{
+		(void)val;
+		if (!json_object_object_get_ex(keep, key, NULL))
+			json_object_array_add(drop, json_object_new_string(key));
+	}
+	for (size_t i = 0; i < json_object_array_length(drop); i++) {
+		const char *k = json_object_get_string(json_object_array_get_idx(drop, i));
+		json_object *v = json_object_get(json_object_object_get(answers, k));
+
+		json_object_object_del(answers, k);
+		ch_secret_wipe(v);
+	}
+	json_object_put(drop);
+	json_object_put(keep);
+}
+
+/* Rewrites the pointers of @p errors from "/config/x" (the connector's
+ * field) to "/x", the answer at fault, as next's errors say it. */
+static void answer_pointers(json_object *errors)
+{
+	for (size_t i = 0; i < json_object_array_length(errors); i++) {
+		json_object *e = json_object_array_get_idx(errors, i);
+		const char *p = json_object_get_string(json_object_object_get(e, "pointer"));
+
+		if (p && strncmp(p, "/config", 7) == 0 && (p[7] == '/' || p[7] == '\0'))
+			json_object_object_add(e, "pointer", json_object_new_string(p + 7));
+	}
+}
+
 static void add_error(json_object *errors, const char *pointer, const char *message)
 {
 	json_object *e = json_object_new_object();
@@ -308,9 +403,12 @@ static int take_model(wizard *w, json_object *answers, json_object *body)
 									   : NULL;
 		json_object *kept = json_object_object_get(answers, key);
 
+		snprintf(ptr, sizeof(ptr), "/%s", key);
+		if (!form_entry(step, key) &&
+		    !json_object_object_get_ex(json_object_object_get(step, "model"), key, NULL))
+			add_error(errors, ptr, "is not a field of this step");
 		if (!s || strcmp(s, CH_SECRET_MASK) != 0)
 			continue;
-		snprintf(ptr, sizeof(ptr), "/%s", key);
 		if (kept)
 			json_object_object_add(model, key, copy(kept));
 		else
@@ -345,6 +443,7 @@ void ch_api_setup_start(void *app, ch_http_req *req, ch_http_resp *resp)
 {
 	json_object *answers, *step;
 	wizard w;
+	int rc;
 
 	if (wizard_open(&w, app, req, resp, 0) != CH_OK)
 		goto out;
@@ -357,10 +456,19 @@ void ch_api_setup_start(void *app, ch_http_req *req, ch_http_resp *resp)
 	if (!answers)
 		goto out;
 	step = plugin_step(&w, NULL, answers);
-	if (step && save(&w, answers, step, json_object_new_array()) == CH_OK)
-		answer_step(&w);
-	else if (!step)
+	if (!step) {
 		ch_secret_wipe(answers);
+		goto out;
+	}
+	rc = save(&w, answers, step, json_object_new_array());
+	if (rc == CH_E_CONFLICT) { /* a start at the same time opened one first */
+		json_object_put(w.session);
+		w.session = NULL;
+		rc = ch_store_session_get(w.app->store, w.row.account_id, w.row.id, &w.session,
+					  &w.revision);
+	}
+	if (rc == CH_OK)
+		answer_step(&w);
 out:
 	wizard_done(&w);
 }
@@ -467,6 +575,7 @@ static int configure(wizard *w, json_object *answers)
 		json_object *p = ch_http_problem(w->resp, w->req, 422, "validation-failed", NULL,
 						 "the configuration the wizard collected is invalid");
 
+		answer_pointers(errors);
 		json_object_object_add(p, "errors", errors);
 		errors = NULL;
 	} else {
@@ -491,8 +600,10 @@ void ch_api_setup_finish(void *app, ch_http_req *req, ch_http_resp *resp)
 	}
 	/* no body: the last step as shown, its model's defaults included */
 	answers = open_answers(&w);
-	if (answers && take_model(&w, answers, req->json) == CH_OK)
-		configure(&w, answers);
+	if (!answers || take_model(&w, answers, req->json) != CH_OK)
+		goto out;
+	keep_path_answers(&w, answers);
+	configure(&w, answers);
 out:
 	ch_secret_wipe(answers);
 	wizard_done(&w);

@@ -156,6 +156,14 @@ typedef struct ch_field {
 	const char *schema;      /**< JSON Schema text of the property; NULL
 	                              derives one from the widget */
 	const char *default_json;/**< JSON text of the default, or NULL */
+	const char *when_key;    /**< with when_value: the field applies only
+	                              while the earlier field when_key of the
+	                              same step has the value when_value (a
+	                              select's option); it is shown then, and
+	                              required then if required is set. The
+	                              form entry carries "when": {key: value}.
+	                              NULL: the field always applies. */
+	const char *when_value;  /**< the value when_key must have */
 } ch_field;
 
 /**
@@ -177,7 +185,9 @@ void ch_sdk_step_flags(json_object *step, bool has_next, bool can_finish);
 
 /**
  * Copies into the step's model the answers given so far for the step's
- * fields, so a step shown again keeps them. @p answers is borrowed.
+ * fields, so a step shown again keeps them; secret (password) fields are
+ * left out, so no secret travels back in the step: the host shows them
+ * masked. @p answers is borrowed.
  */
 void ch_sdk_step_fill(json_object *step, json_object *answers);
 

@@ -2,11 +2,12 @@
  * The "postgres" connector type: a PostgreSQL database reached with libpq.
  *
  * Built only against the SDK, like a third party's plugin. Operations:
- *   setup    "server" → "auth" → "credentials" (password auth only, when
- *            the auth step did not ask for them) → "options"
- *   test     connects as configured and runs SELECT version(); stores the
- *            number of tables in the connector's cache
- *   refresh  drops the connector's cache
+ *   setup    "server" (host, port, database) → "auth" (password or trust;
+ *            user and password for password) → "options" (sslmode,
+ *            connect timeout)
+ *   test     connects as configured and runs SELECT version(); lists the
+ *            tables into the connector's cache, or reads the list from it
+ *   refresh  drops the connector's cache (the next test lists again)
  * No mutable global state: every call opens its own connection (libpq is
  * thread-safe as long as a connection is used by one thread), so calls may
  * run at once on several threads. The password is never put in a message
@@ -32,7 +33,8 @@
 #define PG_PORT_DEFAULT 5432
 #define PG_TIMEOUT_DEFAULT_S 10
 #define PG_TIMEOUT_MAX_S 300
-/* How long the number of tables stays in the cache. */
+/* The cache key of the table list, and how long the list is kept. */
+#define PG_CACHE_TABLES "tables"
 #define PG_CACHE_TTL_MS (5 * 60 * 1000)
 
 /* Room for a result message: libpq's reason, which names every address
@@ -131,9 +133,6 @@ static const ch_field pg_auth_fields[] = {
 		.options = pg_auth_names,
 		.default_json = "\"password\"",
 	},
-};
-
-static const ch_field pg_credential_fields[] = {
 	{
 		.key = "user",
 		.label = "User",
@@ -142,6 +141,8 @@ static const ch_field pg_credential_fields[] = {
 		.placeholder = "app",
 		.required = true,
 		.schema = "{\"type\":\"string\",\"minLength\":1}",
+		.when_key = "auth",
+		.when_value = "password",
 	},
 	{
 		.key = "password",
@@ -150,6 +151,8 @@ static const ch_field pg_credential_fields[] = {
 		.help = "The role's password. It is stored encrypted and never shown again.",
 		.required = true,
 		.schema = "{\"type\":\"string\",\"minLength\":1}",
+		.when_key = "auth",
+		.when_value = "password",
 	},
 };
 
@@ -184,65 +187,22 @@ static const ch_step_def pg_step_auth = {
 	pg_auth_fields, CH_SDK_COUNT(pg_auth_fields), true, false,
 };
 
-static const ch_step_def pg_step_credentials = {
-	"credentials", "Credentials", "The role and password to log in with.",
-	pg_credential_fields, CH_SDK_COUNT(pg_credential_fields), true, false,
-};
-
 static const ch_step_def pg_step_options = {
 	"options", "Options", "How the connection is secured and how long to wait for it.",
 	pg_options_fields, CH_SDK_COUNT(pg_options_fields), false, true,
 };
 
-/* Whether @p answers hold a non-empty string at @p key. */
-static bool pg_answered(json_object *answers, const char *key)
-{
-	const char *value = ch_sdk_str(answers, key, NULL);
-
-	return value != NULL && value[0] != '\0';
-}
-
-/* The auth step; with the credential fields when password auth is chosen
- * already, so the step shown again asks for everything at once. */
-static int pg_auth_step(ch_call *call, json_object *answers, json_object **out)
-{
-	const char *auth = ch_sdk_str(answers, "auth", NULL);
-
-	if (auth != NULL && strcmp(auth, "password") == 0)
-		return ch_sdk_step_make(call, &pg_step_auth, pg_credential_fields,
-					CH_SDK_COUNT(pg_credential_fields), out);
-	return ch_sdk_step_make(call, &pg_step_auth, NULL, 0, out);
-}
-
-/* After the auth step: credentials unless the auth step gave them already,
- * and nothing more for trust. */
-static int pg_after_auth(ch_call *call, json_object *answers, json_object **out)
-{
-	const char *auth = ch_sdk_str(answers, "auth", NULL);
-
-	*out = NULL;
-	if (auth != NULL && strcmp(auth, "trust") == 0)
-		return ch_sdk_step_make(call, &pg_step_options, NULL, 0, out);
-	if (auth == NULL || strcmp(auth, "password") != 0)
-		return ch_sdk_fail(call, CH_E_INVALID,
-				   "answer \"auth\" must be \"password\" or \"trust\"");
-	if (pg_answered(answers, "user") && pg_answered(answers, "password"))
-		return ch_sdk_step_make(call, &pg_step_options, NULL, 0, out);
-	return ch_sdk_step_make(call, &pg_step_credentials, NULL, 0, out);
-}
-
 /* The step that follows the one called @p answered (NULL: the first). */
 static int pg_step_next(ch_call *call, const char *answered, json_object *answers,
 			json_object **out)
 {
+	(void)answers; /* the auth step holds its own branch (see "when") */
 	*out = NULL;
 	if (answered == NULL)
 		return ch_sdk_step_make(call, &pg_step_server, NULL, 0, out);
 	if (strcmp(answered, pg_step_server.id) == 0)
-		return pg_auth_step(call, answers, out);
+		return ch_sdk_step_make(call, &pg_step_auth, NULL, 0, out);
 	if (strcmp(answered, pg_step_auth.id) == 0)
-		return pg_after_auth(call, answers, out);
-	if (strcmp(answered, pg_step_credentials.id) == 0)
 		return ch_sdk_step_make(call, &pg_step_options, NULL, 0, out);
 	if (strcmp(answered, pg_step_options.id) == 0)
 		return ch_sdk_fail(call, CH_E_INVALID,
@@ -577,16 +537,39 @@ static PGresult *pg_query(PGconn *conn, const pg_config *cfg, const char *sql,
 	return NULL;
 }
 
-/* Stores the number of tables for the connector; the cache is only a
- * help, so a failure is logged and the test goes on. */
+/* The connector's cached table list (a JSON array of "schema.table"
+ * names; free() it), or NULL when none is cached. */
+static char *pg_cached_tables(ch_call *call)
+{
+	const ch_host_api *api = ch_sdk_host();
+	char *tables = NULL;
+
+	if (api == NULL || api->cache_get == NULL ||
+	    api->cache_get(call, PG_CACHE_TABLES, &tables) != CH_OK)
+		return NULL;
+	return tables;
+}
+
+/* Keeps the table list for the connector; the cache is only a help, so a
+ * failure is logged and the test goes on. */
 static void pg_cache_tables(ch_call *call, const char *tables)
 {
 	const ch_host_api *api = ch_sdk_host();
 
 	if (api == NULL || api->cache_put == NULL)
 		return;
-	if (api->cache_put(call, "tables", tables, PG_CACHE_TTL_MS) != CH_OK)
-		ch_sdk_log(call, CH_LOG_WARN, "postgres: cannot cache the number of tables");
+	if (api->cache_put(call, PG_CACHE_TABLES, tables, PG_CACHE_TTL_MS) != CH_OK)
+		ch_sdk_log(call, CH_LOG_WARN, "postgres: cannot cache the table list");
+}
+
+/* How many names the cached or listed JSON array @p tables holds. */
+static size_t pg_table_count(const char *tables)
+{
+	json_object *list = json_tokener_parse(tables);
+	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	json_object_put(list);
+	return n;
 }
 
 /* A new string formatted like printf, or NULL when memory ran out; the
@@ -613,6 +596,33 @@ static char *pg_format(const char *fmt, ...)
 	return text;
 }
 
+/* The table list: the cached one (*cached set), else listed from the
+ * server and cached. NULL after a failed query, with *res its result. */
+static char *pg_tables(ch_call *call, PGconn *conn, const pg_config *cfg, bool *cached,
+		       json_object **res)
+{
+	PGresult *result;
+	char *tables = pg_cached_tables(call);
+
+	*cached = tables != NULL;
+	if (tables != NULL)
+		return tables;
+	result = pg_query(conn, cfg,
+			  "SELECT coalesce(json_agg(schemaname || '.' || tablename ORDER BY "
+			  "schemaname, tablename), '[]')::text FROM pg_catalog.pg_tables WHERE "
+			  "schemaname NOT IN ('pg_catalog', 'information_schema')",
+			  res);
+	if (result == NULL)
+		return NULL;
+	tables = strdup(PQgetvalue(result, 0, 0));
+	PQclear(result);
+	if (tables == NULL)
+		*res = pg_failed(cfg, CH_FAILURE_SYSTEM, NULL, "out of memory", NULL);
+	else
+		pg_cache_tables(call, tables);
+	return tables;
+}
+
 /* The successful result: the server's version and the number of tables.
  * The message is made whole, then cleaned, so no truncation can cut the
  * password in two before it is scrubbed. */
@@ -621,26 +631,28 @@ static json_object *pg_passed(ch_call *call, PGconn *conn, const pg_config *cfg)
 	PGresult *result;
 	json_object *res = NULL;
 	char clean[PG_MSG_MAX];
-	const char *tables;
-	char *msg;
+	char *msg = NULL, *tables = NULL;
+	bool cached = false;
+	size_t n;
 
-	result = pg_query(conn, cfg,
-			  "SELECT version(), (SELECT count(*) FROM pg_catalog.pg_tables "
-			  "WHERE schemaname NOT IN ('pg_catalog', 'information_schema'))",
-			  &res);
+	result = pg_query(conn, cfg, "SELECT version()", &res);
 	if (result == NULL)
 		return res;
-	tables = PQgetvalue(result, 0, 1);
-	pg_cache_tables(call, tables);
-	msg = pg_format("connected to database \"%s\" on %s port %d as %s%s: %s; %s table%s",
+	tables = pg_tables(call, conn, cfg, &cached, &res);
+	if (tables == NULL)
+		goto out;
+	n = pg_table_count(tables);
+	msg = pg_format("connected to database \"%s\" on %s port %d as %s%s: %s; %zu table%s%s",
 			cfg->database, cfg->host, cfg->port, PQuser(conn),
-			PQsslInUse(conn) ? " over SSL" : "", PQgetvalue(result, 0, 0), tables,
-			strcmp(tables, "1") == 0 ? "" : "s");
+			PQsslInUse(conn) ? " over SSL" : "", PQgetvalue(result, 0, 0), n,
+			n == 1 ? "" : "s", cached ? " (cached list; refresh lists them again)" : "");
 	if (msg != NULL) {
 		pg_clean(clean, sizeof(clean), msg, cfg->password);
 		res = ch_sdk_test_result(true, NULL, clean);
 	}
+out:
 	free(msg);
+	free(tables);
 	PQclear(result);
 	return res;
 }

@@ -28,10 +28,11 @@
 
 #include "check_run.h"
 #include "harness.h"
+#include "wizard_client.h"
 
-#define CONNECTORS "/api/v1/connectors"
+#define CONNECTORS WZ_CONNECTORS
 #define PROBLEM "urn:connhub:problem:"
-#define MASK "********"
+#define MASK WZ_MASK
 
 static th_host host; /* the shared host: CH_TEST_WIZARD */
 
@@ -49,184 +50,33 @@ static void stop_host(void)
 		fprintf(stderr, "the host exited with %d on SIGTERM\n", rc);
 }
 
-/* --- requests ---------------------------------------------------------------- */
-
-/* METHOD /api/v1/connectors/NAME/TAIL on @p h as @p token (NULL: the admin
- * token of @p h); asserts the status. */
-static void call_on(const th_host *h, const char *token, const char *method, const char *name,
-		    const char *tail, const char *body, long status, th_resp *r)
-{
-	char path[300];
-	int rc;
-
-	snprintf(path, sizeof(path), CONNECTORS "/%s%s", name, tail);
-	rc = token ? th_request_as(h, token, method, path, body, r)
-		   : th_request(h, method, path, body, NULL, r);
-	ck_assert_msg(rc == 0, "%s %s: no answer", method, path);
-	ck_assert_msg(r->status == status, "%s %s %s: %ld, expected %ld: %.800s", method, path,
-		      body ? body : "", r->status, status, r->body ? r->body : "(no body)");
-}
+/* --- the shared host's shorthands (see wizard_client.h) -------------------------------- */
 
 static void call(const char *method, const char *name, const char *tail, const char *body,
 		 long status, th_resp *r)
 {
-	call_on(&host, NULL, method, name, tail, body, status, r);
+	wz_call(&host, NULL, method, name, tail, body, status, r);
 }
 
-/* The same with the response thrown away. */
 static void call0(const char *method, const char *name, const char *tail, const char *body,
 		  long status)
 {
-	th_resp r;
-
-	call(method, name, tail, body, status, &r);
-	th_resp_free(&r);
+	wz_call0(&host, method, name, tail, body, status);
 }
 
-static json_object *at(json_object *o, const char *key)
-{
-	return json_object_object_get(o, key);
-}
-
-static int flag(json_object *o, const char *key)
-{
-	json_object *v = at(o, key);
-
-	ck_assert_msg(json_object_is_type(v, json_type_boolean), "%s is not a boolean: %s", key,
-		      json_object_to_json_string(o));
-	return json_object_get_boolean(v);
-}
-
-/* Asserts @p r is an RFC 9457 problem of @p status and kind. */
-static void assert_problem(const th_resp *r, long status, const char *kind)
-{
-	char type[128];
-
-	ck_assert_msg(r->status == status, "%ld, expected %ld: %.600s", r->status, status,
-		      r->body ? r->body : "");
-	ck_assert_str_eq(r->content_type, "application/problem+json");
-	ck_assert_ptr_nonnull(r->json);
-	snprintf(type, sizeof(type), PROBLEM "%s", kind);
-	ck_assert_msg(th_str(r->json, "type") && strcmp(th_str(r->json, "type"), type) == 0,
-		      "problem type is not %s: %.600s", type, r->body);
-	ck_assert_int_eq(json_object_get_int(at(r->json, "status")), status);
-	ck_assert_ptr_nonnull(th_str(r->json, "title"));
-	ck_assert_ptr_nonnull(th_str(r->json, "detail"));
-	ck_assert_ptr_nonnull(th_str(r->json, "instance"));
-}
-
-/* Asserts a problem's errors name exactly the pointers of @p want
- * (NULL-terminated), each once. */
-static void assert_pointers(const th_resp *r, const char *const *want)
-{
-	json_object *errors = at(r->json, "errors");
-	size_t n, nwant = 0;
-
-	ck_assert_msg(json_object_is_type(errors, json_type_array), "no errors: %.600s", r->body);
-	n = json_object_array_length(errors);
-	for (; want[nwant]; nwant++) {
-		size_t hits = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			const char *p = th_str(json_object_array_get_idx(errors, i), "pointer");
-
-			if (p && strcmp(p, want[nwant]) == 0)
-				hits++;
-		}
-		ck_assert_msg(hits == 1, "pointer %s reported %zu times: %.600s", want[nwant], hits,
-			      r->body);
-	}
-	ck_assert_msg(n == nwant, "%zu errors, expected %zu: %.600s", n, nwant, r->body);
-}
-
-static void assert_invalid(const th_resp *r, const char *const *want)
-{
-	assert_problem(r, 422, "validation-failed");
-	assert_pointers(r, want);
-}
-
-/* --- steps ----------------------------------------------------------------------- */
-
-/* Asserts @p step is {id, title, description, model, form, schema, hasNext,
- * hasPrevious, canFinish} with those values. */
-static void assert_step(json_object *step, const char *id, int has_next, int has_previous,
-			int can_finish)
-{
-	const char *text = json_object_to_json_string(step);
-
-	ck_assert_msg(json_object_is_type(step, json_type_object), "not a step: %s", text);
-	ck_assert_msg(th_str(step, "id") && strcmp(th_str(step, "id"), id) == 0,
-		      "step %s expected: %s", id, text);
-	ck_assert_msg(json_object_is_type(at(step, "title"), json_type_string), "title: %s", text);
-	ck_assert_msg(json_object_is_type(at(step, "description"), json_type_string),
-		      "description: %s", text);
-	ck_assert_msg(json_object_is_type(at(step, "model"), json_type_object), "model: %s", text);
-	ck_assert_msg(json_object_is_type(at(step, "form"), json_type_array), "form: %s", text);
-	ck_assert_msg(json_object_is_type(at(step, "schema"), json_type_object), "schema: %s", text);
-	ck_assert_msg(flag(step, "hasNext") == has_next, "hasNext != %d: %s", has_next, text);
-	ck_assert_msg(flag(step, "hasPrevious") == has_previous, "hasPrevious != %d: %s",
-		      has_previous, text);
-	ck_assert_msg(flag(step, "canFinish") == can_finish, "canFinish != %d: %s", can_finish,
-		      text);
-	ck_assert_msg(json_object_object_length(step) == 9, "a step has 9 members: %s", text);
-}
-
-/* Asserts the form's keys are exactly @p keys (NULL-terminated), in order. */
-static void assert_form(json_object *step, const char *const *keys)
-{
-	json_object *form = at(step, "form");
-	size_t n = 0;
-
-	for (; keys[n]; n++) {
-		ck_assert_msg(n < json_object_array_length(form), "form lacks %s: %s", keys[n],
-			      json_object_to_json_string(form));
-		ck_assert_str_eq(th_str(json_object_array_get_idx(form, n), "key"), keys[n]);
-	}
-	ck_assert_int_eq(json_object_array_length(form), n);
-}
-
-static const char *model_str(const th_resp *r, const char *key)
-{
-	return th_str(at(r->json, "model"), key);
-}
-
-/* POST .../setup and expect step @p id with no previous one. */
 static void start(const char *name, const char *id, th_resp *r)
 {
-	call("POST", name, "/setup", NULL, 200, r);
-	assert_step(r->json, id, 1, 0, 0);
+	wz_start(&host, name, id, r);
 }
 
-/* POST .../setup/next with @p model; expect step @p id (an answer kept in
- * @p r when not NULL). */
 static void next(const char *name, const char *model, const char *id, th_resp *r)
 {
-	th_resp own;
-
-	call("POST", name, "/setup/next", model, 200, r ? r : &own);
-	ck_assert_str_eq(th_str((r ? r : &own)->json, "id"), id);
-	ck_assert(flag((r ? r : &own)->json, "hasPrevious"));
-	if (!r)
-		th_resp_free(&own);
-}
-
-/* Creates a connector of @p type on @p h (config NULL: none, CREATED). */
-static void create_typed(const th_host *h, const char *name, const char *type, const char *config)
-{
-	char body[600];
-	th_resp r;
-
-	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"type\":\"%s\"%s%s}", name, type,
-		 config ? ",\"config\":" : "", config ? config : "");
-	ck_assert_int_eq(th_request(h, "POST", CONNECTORS, body, NULL, &r), 0);
-	ck_assert_msg(r.status == 201, "create %s: %ld %.600s", name, r.status, r.body);
-	ck_assert_str_eq(th_str(r.json, "status"), config ? "CONFIGURED" : "CREATED");
-	th_resp_free(&r);
+	wz_next(&host, name, model, id, r);
 }
 
 static void create(const char *name)
 {
-	create_typed(&host, name, "branchy", NULL);
+	wz_create(&host, name, "branchy", NULL);
 }
 
 /* Walks a new session of @p name to the "region" step through the key
@@ -245,81 +95,14 @@ static void walk_key(const char *name, const char *host_name, const char *key)
 	next(name, body, "region", NULL);
 }
 
-static json_object *config_of(const th_resp *r)
-{
-	json_object *c = at(r->json, "config");
-
-	ck_assert_msg(json_object_is_type(c, json_type_object), "no config: %.600s", r->body);
-	return c;
-}
-
-/* A test result with duration_ms left out, for comparing two of them. */
-static json_object *without_duration(json_object *res)
-{
-	json_object *c = NULL;
-
-	json_object_deep_copy(res, &c, NULL);
-	json_object_object_del(c, "duration_ms");
-	return c;
-}
-
-/* POST and GET .../test on @p h: both 200, equal but for duration_ms,
- * {valid, message, failure_type, errors, duration_ms}. Returns the POST
- * answer in @p r. */
-static void run_test_on(const th_host *h, const char *name, int valid, th_resp *r)
-{
-	json_object *a, *b, *dur;
-	th_resp g;
-
-	call_on(h, NULL, "POST", name, "/test", NULL, 200, r);
-	call_on(h, NULL, "GET", name, "/test", NULL, 200, &g);
-	ck_assert_msg(flag(r->json, "valid") == valid, "valid != %d: %s", valid, r->body);
-	ck_assert(json_object_is_type(at(r->json, "message"), json_type_string));
-	ck_assert(json_object_is_type(at(r->json, "errors"), json_type_array));
-	ck_assert(json_object_object_get_ex(r->json, "failure_type", NULL));
-	if (valid) {
-		ck_assert_ptr_null(at(r->json, "failure_type"));
-		ck_assert_int_eq(json_object_array_length(at(r->json, "errors")), 0);
-	}
-	dur = at(r->json, "duration_ms");
-	ck_assert_msg(json_object_is_type(dur, json_type_int) && json_object_get_int64(dur) >= 0,
-		      "duration_ms: %s", r->body);
-	a = without_duration(r->json);
-	b = without_duration(g.json);
-	ck_assert_msg(json_object_equal(a, b), "GET /test %s differs from POST /test %s", g.body,
-		      r->body);
-	json_object_put(a);
-	json_object_put(b);
-	th_resp_free(&g);
-}
-
 static void run_test(const char *name, int valid, th_resp *r)
 {
-	run_test_on(&host, name, valid, r);
+	wz_run_test(&host, name, valid, r);
 }
 
-/* Counts the steps behind the current one by going back until 409 (the
- * session is left at its first step). */
 static int history_length(const char *name)
 {
-	int n = 0;
-
-	for (;;) {
-		th_resp r;
-
-		char path[200];
-
-		snprintf(path, sizeof(path), CONNECTORS "/%s/setup/previous", name);
-		ck_assert_int_eq(th_request(&host, "POST", path, NULL, NULL, &r), 0);
-		if (r.status == 409) {
-			assert_problem(&r, 409, "conflict");
-			th_resp_free(&r);
-			return n;
-		}
-		ck_assert_msg(r.status == 200, "previous: %ld %.600s", r.status, r.body);
-		th_resp_free(&r);
-		ck_assert_int_lt(++n, 100);
-	}
+	return wz_history_length(&host, name);
 }
 
 /* --- the step and the session ------------------------------------------------------ */
@@ -331,21 +114,21 @@ START_TEST(start_returns_the_first_step)
 
 	create("w-start");
 	call("GET", "w-start", "/setup/current", NULL, 404, &r);
-	assert_problem(&r, 404, "not-found");
+	wz_assert_problem(&r, 404, "not-found");
 	th_resp_free(&r);
 	start("w-start", "server", &r);
 	ck_assert_str_eq(th_str(r.json, "title"), "Server");
 	ck_assert_str_eq(th_str(r.json, "description"), "Step server of the branchy wizard.");
-	ck_assert_int_eq(json_object_object_length(at(r.json, "model")), 0);
-	assert_form(r.json, (const char *const[]){"host", NULL});
-	field = json_object_array_get_idx(at(r.json, "form"), 0);
+	ck_assert_int_eq(json_object_object_length(wz_at(r.json, "model")), 0);
+	wz_assert_form(r.json, (const char *const[]){"host", NULL});
+	field = json_object_array_get_idx(wz_at(r.json, "form"), 0);
 	ck_assert_str_eq(th_str(field, "type"), "text");
 	ck_assert_str_eq(th_str(field, "label"), "Host");
 	ck_assert_str_eq(th_str(field, "placeholder"), "api.example.org");
-	schema = at(r.json, "schema");
+	schema = wz_at(r.json, "schema");
 	ck_assert_str_eq(th_str(schema, "type"), "object");
-	ck_assert_str_eq(th_str(at(at(schema, "properties"), "host"), "type"), "string");
-	ck_assert_str_eq(json_object_to_json_string_ext(at(schema, "required"), JSON_C_TO_STRING_PLAIN),
+	ck_assert_str_eq(th_str(wz_at(wz_at(schema, "properties"), "host"), "type"), "string");
+	ck_assert_str_eq(json_object_to_json_string_ext(wz_at(schema, "required"), JSON_C_TO_STRING_PLAIN),
 			 "[\"host\"]");
 	/* starting again returns the open step; current is the same */
 	start("w-start", "server", &again);
@@ -358,7 +141,7 @@ START_TEST(start_returns_the_first_step)
 	/* after an answer, starting again still returns the open step */
 	next("w-start", "{\"host\":\"h1\"}", "auth", &r);
 	call("POST", "w-start", "/setup", NULL, 200, &again);
-	assert_step(again.json, "auth", 1, 1, 0);
+	wz_assert_step(again.json, "auth", 1, 1, 0);
 	ck_assert_msg(json_object_equal(r.json, again.json), "%s != %s", again.body, r.body);
 	th_resp_free(&r);
 	th_resp_free(&again);
@@ -376,15 +159,15 @@ START_TEST(no_session_is_404_on_every_route)
 	create("w-none");
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		call(routes[i][0], "w-none", routes[i][1], NULL, 404, &r);
-		assert_problem(&r, 404, "not-found");
+		wz_assert_problem(&r, 404, "not-found");
 		th_resp_free(&r);
 		/* and an unknown connector */
 		call(routes[i][0], "w-no-such", routes[i][1], NULL, 404, &r);
-		assert_problem(&r, 404, "not-found");
+		wz_assert_problem(&r, 404, "not-found");
 		th_resp_free(&r);
 	}
 	call("POST", "w-no-such", "/setup", NULL, 404, &r);
-	assert_problem(&r, 404, "not-found");
+	wz_assert_problem(&r, 404, "not-found");
 	th_resp_free(&r);
 }
 END_TEST
@@ -396,17 +179,17 @@ START_TEST(invalid_answers_leave_the_step_unchanged)
 	create("w-422");
 	start("w-422", "server", &before);
 	call("POST", "w-422", "/setup/next", "{\"host\":5}", 422, &r);
-	assert_invalid(&r, (const char *const[]){"/host", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/host", NULL});
 	th_resp_free(&r);
 	call("POST", "w-422", "/setup/next", "{}", 422, &r);
-	assert_invalid(&r, (const char *const[]){"/host", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/host", NULL});
 	th_resp_free(&r);
 	call("POST", "w-422", "/setup/next", "{\"host\":\"\"}", 422, &r);
-	assert_invalid(&r, (const char *const[]){"/host", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/host", NULL});
 	th_resp_free(&r);
 	/* no body: the step's model as it is, which lacks the host */
 	call("POST", "w-422", "/setup/next", NULL, 422, &r);
-	assert_invalid(&r, (const char *const[]){"/host", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/host", NULL});
 	th_resp_free(&r);
 	call("GET", "w-422", "/setup/current", NULL, 200, &after);
 	ck_assert_msg(json_object_equal(before.json, after.json), "%s != %s", after.body, before.body);
@@ -415,22 +198,22 @@ START_TEST(invalid_answers_leave_the_step_unchanged)
 
 	next("w-422", "{\"host\":\"h\"}", "auth", &before);
 	call("POST", "w-422", "/setup/next", "{\"auth\":\"basic\"}", 422, &r);
-	assert_invalid(&r, (const char *const[]){"/auth", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/auth", NULL});
 	th_resp_free(&r);
 	call("GET", "w-422", "/setup/current", NULL, 200, &after);
-	assert_step(after.json, "auth", 1, 1, 0);
+	wz_assert_step(after.json, "auth", 1, 1, 0);
 	ck_assert_msg(json_object_equal(before.json, after.json), "%s != %s", after.body, before.body);
-	ck_assert_ptr_null(model_str(&after, "auth")); /* the invalid answer was not kept */
+	ck_assert_ptr_null(wz_model_str(&after, "auth")); /* the invalid answer was not kept */
 	th_resp_free(&before);
 	th_resp_free(&after);
 
 	next("w-422", "{\"auth\":\"key\"}", "key", &before);
 	/* "********" keeps a stored secret, and none is stored */
 	call("POST", "w-422", "/setup/next", "{\"api_key\":\"" MASK "\"}", 422, &r);
-	assert_invalid(&r, (const char *const[]){"/api_key", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/api_key", NULL});
 	th_resp_free(&r);
 	call("POST", "w-422", "/setup/next", "{\"api_key\":7}", 422, &r);
-	assert_invalid(&r, (const char *const[]){"/api_key", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/api_key", NULL});
 	th_resp_free(&r);
 	call("GET", "w-422", "/setup/current", NULL, 200, &after);
 	ck_assert_msg(json_object_equal(before.json, after.json), "%s != %s", after.body, before.body);
@@ -438,8 +221,8 @@ START_TEST(invalid_answers_leave_the_step_unchanged)
 	th_resp_free(&after);
 	/* the previous step is still the one before */
 	call("POST", "w-422", "/setup/previous", NULL, 200, &r);
-	assert_step(r.json, "auth", 1, 1, 0);
-	ck_assert_str_eq(model_str(&r, "auth"), "key");
+	wz_assert_step(r.json, "auth", 1, 1, 0);
+	ck_assert_str_eq(wz_model_str(&r, "auth"), "key");
 	th_resp_free(&r);
 }
 END_TEST
@@ -453,46 +236,46 @@ START_TEST(key_branch_to_finish)
 	start("w-key", "server", &r);
 	th_resp_free(&r);
 	next("w-key", "{\"host\":\"api.example.org\"}", "auth", &r);
-	assert_step(r.json, "auth", 1, 1, 0);
-	assert_form(r.json, (const char *const[]){"auth", NULL});
-	ck_assert_str_eq(th_str(json_object_array_get_idx(at(r.json, "form"), 0), "type"), "select");
+	wz_assert_step(r.json, "auth", 1, 1, 0);
+	wz_assert_form(r.json, (const char *const[]){"auth", NULL});
+	ck_assert_str_eq(th_str(json_object_array_get_idx(wz_at(r.json, "form"), 0), "type"), "select");
 	ck_assert_str_eq(json_object_to_json_string_ext(
-				 at(at(at(at(r.json, "schema"), "properties"), "auth"), "enum"),
+				 wz_at(wz_at(wz_at(wz_at(r.json, "schema"), "properties"), "auth"), "enum"),
 				 JSON_C_TO_STRING_PLAIN),
 			 "[\"key\",\"oauth\"]");
 	th_resp_free(&r);
 	next("w-key", "{\"auth\":\"key\"}", "key", &r);
-	assert_step(r.json, "key", 1, 1, 0);
-	assert_form(r.json, (const char *const[]){"api_key", NULL});
-	ck_assert_str_eq(th_str(json_object_array_get_idx(at(r.json, "form"), 0), "type"),
+	wz_assert_step(r.json, "key", 1, 1, 0);
+	wz_assert_form(r.json, (const char *const[]){"api_key", NULL});
+	ck_assert_str_eq(th_str(json_object_array_get_idx(wz_at(r.json, "form"), 0), "type"),
 			 "password");
-	prop = at(at(at(r.json, "schema"), "properties"), "api_key");
-	ck_assert(json_object_get_boolean(at(prop, "writeOnly")));
+	prop = wz_at(wz_at(wz_at(r.json, "schema"), "properties"), "api_key");
+	ck_assert(json_object_get_boolean(wz_at(prop, "writeOnly")));
 	ck_assert_str_eq(th_str(prop, "format"), "password");
-	ck_assert_int_eq(json_object_object_length(at(r.json, "model")), 0);
+	ck_assert_int_eq(json_object_object_length(wz_at(r.json, "model")), 0);
 	th_resp_free(&r);
 	next("w-key", "{\"api_key\":\"right-key\"}", "region", &r);
-	assert_step(r.json, "region", 0, 1, 1);
-	assert_form(r.json, (const char *const[]){"region", NULL});
-	ck_assert_str_eq(model_str(&r, "region"), "eu"); /* the default */
+	wz_assert_step(r.json, "region", 0, 1, 1);
+	wz_assert_form(r.json, (const char *const[]){"region", NULL});
+	ck_assert_str_eq(wz_model_str(&r, "region"), "eu"); /* the default */
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	th_resp_free(&r);
 	/* the last step: no next */
 	call("POST", "w-key", "/setup/next", "{\"region\":\"eu\"}", 409, &r);
-	assert_problem(&r, 409, "conflict");
+	wz_assert_problem(&r, 409, "conflict");
 	th_resp_free(&r);
 	call("POST", "w-key", "/setup/finish", NULL, 200, &r);
 	ck_assert_str_eq(th_str(r.json, "name"), "w-key");
 	ck_assert_str_eq(th_str(r.json, "type"), "branchy");
 	ck_assert_str_eq(th_str(r.json, "type_version"), "1.0.0");
 	ck_assert_str_eq(th_str(r.json, "status"), "CONFIGURED");
-	ck_assert_int_eq(json_object_get_int(at(r.json, "revision")), 2);
-	config = config_of(&r);
+	ck_assert_int_eq(json_object_get_int(wz_at(r.json, "revision")), 2);
+	config = wz_config_of(&r);
 	ck_assert_str_eq(th_str(config, "host"), "api.example.org");
 	ck_assert_str_eq(th_str(config, "auth"), "key");
 	ck_assert_str_eq(th_str(config, "api_key"), MASK);
-	ck_assert_ptr_null(at(config, "client_id"));
-	ck_assert_ptr_null(at(config, "client_secret"));
+	ck_assert_ptr_null(wz_at(config, "client_id"));
+	ck_assert_ptr_null(wz_at(config, "client_secret"));
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	/* what GET answers is what finish answered */
 	call("GET", "w-key", "", NULL, 200, &g);
@@ -502,7 +285,7 @@ START_TEST(key_branch_to_finish)
 	th_resp_free(&r);
 	/* the session is gone */
 	call("GET", "w-key", "/setup/current", NULL, 404, &r);
-	assert_problem(&r, 404, "not-found");
+	wz_assert_problem(&r, 404, "not-found");
 	th_resp_free(&r);
 	call0("POST", "w-key", "/setup/finish", NULL, 404);
 	/* the test runs with the decrypted key */
@@ -521,27 +304,27 @@ START_TEST(oauth_branch_to_finish_with_a_body)
 	th_resp_free(&r);
 	next("w-oauth", "{\"host\":\"o.example.org\"}", "auth", NULL);
 	next("w-oauth", "{\"auth\":\"oauth\"}", "oauth", &r);
-	assert_step(r.json, "oauth", 1, 1, 0);
-	assert_form(r.json, (const char *const[]){"client_id", "client_secret", NULL});
-	ck_assert_str_eq(th_str(json_object_array_get_idx(at(r.json, "form"), 0), "type"), "text");
-	ck_assert_str_eq(th_str(json_object_array_get_idx(at(r.json, "form"), 1), "type"),
+	wz_assert_step(r.json, "oauth", 1, 1, 0);
+	wz_assert_form(r.json, (const char *const[]){"client_id", "client_secret", NULL});
+	ck_assert_str_eq(th_str(json_object_array_get_idx(wz_at(r.json, "form"), 0), "type"), "text");
+	ck_assert_str_eq(th_str(json_object_array_get_idx(wz_at(r.json, "form"), 1), "type"),
 			 "password");
 	th_resp_free(&r);
 	call("POST", "w-oauth", "/setup/next", "{\"client_id\":\"cid\"}", 422, &r);
-	assert_invalid(&r, (const char *const[]){"/client_secret", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/client_secret", NULL});
 	th_resp_free(&r);
 	next("w-oauth", "{\"client_id\":\"cid\",\"client_secret\":\"wrong-secret\"}", "region", NULL);
 	/* finish with the last step's model: validated first */
 	call("POST", "w-oauth", "/setup/finish", "{\"region\":\"mars\"}", 422, &r);
-	assert_invalid(&r, (const char *const[]){"/region", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/region", NULL});
 	th_resp_free(&r);
 	call("GET", "w-oauth", "/setup/current", NULL, 200, &r);
-	assert_step(r.json, "region", 0, 1, 1);
-	ck_assert_str_eq(model_str(&r, "region"), "eu");
+	wz_assert_step(r.json, "region", 0, 1, 1);
+	ck_assert_str_eq(wz_model_str(&r, "region"), "eu");
 	th_resp_free(&r);
 	call("POST", "w-oauth", "/setup/finish", "{\"region\":\"us\"}", 200, &r);
 	ck_assert_str_eq(th_str(r.json, "status"), "CONFIGURED");
-	config = config_of(&r);
+	config = wz_config_of(&r);
 	ck_assert_str_eq(th_str(config, "host"), "o.example.org");
 	ck_assert_str_eq(th_str(config, "auth"), "oauth");
 	ck_assert_str_eq(th_str(config, "client_id"), "cid");
@@ -553,8 +336,8 @@ START_TEST(oauth_branch_to_finish_with_a_body)
 	/* a wrong secret: a config_error pointing at it */
 	run_test("w-oauth", 0, &r);
 	ck_assert_str_eq(th_str(r.json, "failure_type"), "config_error");
-	ck_assert_int_eq(json_object_array_length(at(r.json, "errors")), 1);
-	ck_assert_str_eq(th_str(json_object_array_get_idx(at(r.json, "errors"), 0), "pointer"),
+	ck_assert_int_eq(json_object_array_length(wz_at(r.json, "errors")), 1);
+	ck_assert_str_eq(th_str(json_object_array_get_idx(wz_at(r.json, "errors"), 0), "pointer"),
 			 "/client_secret");
 	th_resp_free(&r);
 }
@@ -569,38 +352,38 @@ START_TEST(previous_keeps_answers_and_branches_again)
 	th_resp_free(&r);
 	/* the first step has no previous one */
 	call("POST", "w-prev", "/setup/previous", NULL, 409, &r);
-	assert_problem(&r, 409, "conflict");
+	wz_assert_problem(&r, 409, "conflict");
 	th_resp_free(&r);
 	next("w-prev", "{\"host\":\"first.example.org\"}", "auth", NULL);
 	next("w-prev", "{\"auth\":\"key\"}", "key", NULL);
 	call("POST", "w-prev", "/setup/previous", NULL, 200, &r);
-	assert_step(r.json, "auth", 1, 1, 0);
-	ck_assert_str_eq(model_str(&r, "auth"), "key");
+	wz_assert_step(r.json, "auth", 1, 1, 0);
+	ck_assert_str_eq(wz_model_str(&r, "auth"), "key");
 	th_resp_free(&r);
 	/* another answer takes the other branch */
 	next("w-prev", "{\"auth\":\"oauth\"}", "oauth", &r);
-	assert_step(r.json, "oauth", 1, 1, 0);
+	wz_assert_step(r.json, "oauth", 1, 1, 0);
 	th_resp_free(&r);
 	call("POST", "w-prev", "/setup/previous", NULL, 200, &r);
-	ck_assert_str_eq(model_str(&r, "auth"), "oauth");
+	ck_assert_str_eq(wz_model_str(&r, "auth"), "oauth");
 	th_resp_free(&r);
 	call("POST", "w-prev", "/setup/previous", NULL, 200, &r);
-	assert_step(r.json, "server", 1, 0, 0);
-	ck_assert_str_eq(model_str(&r, "host"), "first.example.org");
+	wz_assert_step(r.json, "server", 1, 0, 0);
+	ck_assert_str_eq(wz_model_str(&r, "host"), "first.example.org");
 	th_resp_free(&r);
 	call("GET", "w-prev", "/setup/current", NULL, 200, &r);
-	assert_step(r.json, "server", 1, 0, 0);
-	ck_assert_str_eq(model_str(&r, "host"), "first.example.org");
+	wz_assert_step(r.json, "server", 1, 0, 0);
+	ck_assert_str_eq(wz_model_str(&r, "host"), "first.example.org");
 	th_resp_free(&r);
 	call("POST", "w-prev", "/setup/previous", NULL, 409, &r);
-	assert_problem(&r, 409, "conflict");
+	wz_assert_problem(&r, 409, "conflict");
 	th_resp_free(&r);
 	/* a changed answer replaces the kept one */
 	next("w-prev", "{\"host\":\"second.example.org\"}", "auth", &r);
-	ck_assert_str_eq(model_str(&r, "auth"), "oauth");
+	ck_assert_str_eq(wz_model_str(&r, "auth"), "oauth");
 	th_resp_free(&r);
 	call("POST", "w-prev", "/setup/previous", NULL, 200, &r);
-	ck_assert_str_eq(model_str(&r, "host"), "second.example.org");
+	ck_assert_str_eq(wz_model_str(&r, "host"), "second.example.org");
 	th_resp_free(&r);
 }
 END_TEST
@@ -613,20 +396,20 @@ START_TEST(finish_where_it_cannot_is_409)
 	start("w-409", "server", &r);
 	th_resp_free(&r);
 	call("POST", "w-409", "/setup/finish", NULL, 409, &r);
-	assert_problem(&r, 409, "conflict");
+	wz_assert_problem(&r, 409, "conflict");
 	th_resp_free(&r);
 	next("w-409", "{\"host\":\"h\"}", "auth", NULL);
 	call("POST", "w-409", "/setup/finish", "{\"auth\":\"key\"}", 409, &r);
-	assert_problem(&r, 409, "conflict");
+	wz_assert_problem(&r, 409, "conflict");
 	th_resp_free(&r);
 	/* nothing moved, nothing stored */
 	call("GET", "w-409", "/setup/current", NULL, 200, &r);
-	assert_step(r.json, "auth", 1, 1, 0);
-	ck_assert_ptr_null(model_str(&r, "auth"));
+	wz_assert_step(r.json, "auth", 1, 1, 0);
+	ck_assert_ptr_null(wz_model_str(&r, "auth"));
 	th_resp_free(&r);
 	call("GET", "w-409", "", NULL, 200, &r);
 	ck_assert_str_eq(th_str(r.json, "status"), "CREATED");
-	ck_assert_ptr_null(at(r.json, "config"));
+	ck_assert_ptr_null(wz_at(r.json, "config"));
 	th_resp_free(&r);
 }
 END_TEST
@@ -638,13 +421,13 @@ START_TEST(secrets_are_masked_and_kept)
 	create("w-mask");
 	walk_key("w-mask", "m.example.org", "right-key");
 	call("POST", "w-mask", "/setup/previous", NULL, 200, &r);
-	assert_step(r.json, "key", 1, 1, 0);
-	ck_assert_str_eq(model_str(&r, "api_key"), MASK);
+	wz_assert_step(r.json, "key", 1, 1, 0);
+	ck_assert_str_eq(wz_model_str(&r, "api_key"), MASK);
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	th_resp_free(&r);
 	call("GET", "w-mask", "/setup/current", NULL, 200, &r);
-	assert_step(r.json, "key", 1, 1, 0);
-	ck_assert_str_eq(model_str(&r, "api_key"), MASK);
+	wz_assert_step(r.json, "key", 1, 1, 0);
+	ck_assert_str_eq(wz_model_str(&r, "api_key"), MASK);
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	th_resp_free(&r);
 	/* back to auth and forward again: the plugin fills the key into the
@@ -653,11 +436,11 @@ START_TEST(secrets_are_masked_and_kept)
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	th_resp_free(&r);
 	next("w-mask", "{\"auth\":\"key\"}", "key", &r);
-	ck_assert_str_eq(model_str(&r, "api_key"), MASK);
+	ck_assert_str_eq(wz_model_str(&r, "api_key"), MASK);
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	th_resp_free(&r);
 	call("POST", "w-mask", "/setup", NULL, 200, &r); /* start again: the open step */
-	ck_assert_str_eq(model_str(&r, "api_key"), MASK);
+	ck_assert_str_eq(wz_model_str(&r, "api_key"), MASK);
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	th_resp_free(&r);
 	/* the model sent back as it is keeps the key */
@@ -665,7 +448,7 @@ START_TEST(secrets_are_masked_and_kept)
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	th_resp_free(&r);
 	call("POST", "w-mask", "/setup/finish", NULL, 200, &r);
-	ck_assert_str_eq(th_str(config_of(&r), "api_key"), MASK);
+	ck_assert_str_eq(th_str(wz_config_of(&r), "api_key"), MASK);
 	th_resp_free(&r);
 	run_test("w-mask", 1, &r);
 	th_resp_free(&r);
@@ -681,15 +464,94 @@ START_TEST(finish_without_a_body_takes_the_last_steps_model)
 	create("w-dflt");
 	walk_key("w-dflt", "d.example.org", "right-key");
 	call("GET", "w-dflt", "/setup/current", NULL, 200, &r);
-	ck_assert_str_eq(model_str(&r, "region"), "eu"); /* shown as the answer */
+	ck_assert_str_eq(wz_model_str(&r, "region"), "eu"); /* shown as the answer */
 	th_resp_free(&r);
 	call("POST", "w-dflt", "/setup/finish", NULL, 200, &r);
-	ck_assert_msg(th_str(config_of(&r), "region") &&
-			      strcmp(th_str(config_of(&r), "region"), "eu") == 0,
+	ck_assert_msg(th_str(wz_config_of(&r), "region") &&
+			      strcmp(th_str(wz_config_of(&r), "region"), "eu") == 0,
 		      "finish with no body dropped the last step's model (region \"eu\"): %s",
 		      r.body);
-	ck_assert_int_eq(json_object_object_length(config_of(&r)), 4);
+	ck_assert_int_eq(json_object_object_length(wz_config_of(&r)), 4);
 	th_resp_free(&r);
+}
+END_TEST
+
+/* Answers to a branch left by previous are not stored: the key given on
+ * the key branch is gone once the wizard finishes through oauth. */
+START_TEST(abandoned_branch_answers_are_dropped)
+{
+	th_resp r;
+	json_object *config;
+
+	create("w-abandon");
+	walk_key("w-abandon", "a.example.org", "right-key");
+	call0("POST", "w-abandon", "/setup/previous", NULL, 200);
+	call0("POST", "w-abandon", "/setup/previous", NULL, 200);
+	next("w-abandon", "{\"auth\":\"oauth\"}", "oauth", NULL);
+	next("w-abandon", "{\"client_id\":\"cid\",\"client_secret\":\"right-secret\"}", "region",
+	     NULL);
+	call("POST", "w-abandon", "/setup/finish", NULL, 200, &r);
+	config = wz_config_of(&r);
+	ck_assert_msg(!json_object_object_get_ex(config, "api_key", NULL),
+		      "the abandoned branch's key was stored: %s", r.body);
+	ck_assert_str_eq(th_str(config, "auth"), "oauth");
+	ck_assert_str_eq(th_str(config, "client_secret"), MASK);
+	ck_assert_int_eq(json_object_object_length(config), 5); /* host auth id secret region */
+	th_resp_free(&r);
+	run_test("w-abandon", 1, &r);
+	th_resp_free(&r);
+}
+END_TEST
+
+/* A body is the step's model: a key that is not one of the step's fields
+ * is refused (and nothing changes), so no answer slips past its step. */
+START_TEST(keys_of_other_steps_are_refused)
+{
+	th_resp before, r, after;
+
+	create("w-keys");
+	start("w-keys", "server", &before);
+	call("POST", "w-keys", "/setup/next", "{\"host\":\"h\",\"region\":\"us\",\"x\":1}", 422,
+	     &r);
+	wz_assert_invalid(&r, (const char *const[]){"/region", "/x", NULL});
+	th_resp_free(&r);
+	call("GET", "w-keys", "/setup/current", NULL, 200, &after);
+	ck_assert_msg(json_object_equal(before.json, after.json), "%s != %s", after.body, before.body);
+	th_resp_free(&before);
+	th_resp_free(&after);
+}
+END_TEST
+
+/* Finish validates the whole configuration against the type's schema,
+ * stricter here than the oauth step's: 422 pointing at the answer (as
+ * next does), the session and the connector as they were. */
+START_TEST(finish_validates_the_whole_configuration)
+{
+	th_resp before, r, after;
+
+	create("w-whole");
+	start("w-whole", "server", &r);
+	th_resp_free(&r);
+	next("w-whole", "{\"host\":\"h\"}", "auth", NULL);
+	next("w-whole", "{\"auth\":\"oauth\"}", "oauth", NULL);
+	next("w-whole", "{\"client_id\":\"has space\",\"client_secret\":\"s\"}", "region", &before);
+	call("POST", "w-whole", "/setup/finish", NULL, 422, &r);
+	wz_assert_invalid(&r, (const char *const[]){"/client_id", NULL});
+	th_resp_free(&r);
+	call("GET", "w-whole", "/setup/current", NULL, 200, &after);
+	ck_assert_msg(json_object_equal(before.json, after.json), "%s != %s", after.body, before.body);
+	th_resp_free(&after);
+	call("GET", "w-whole", "", NULL, 200, &r);
+	ck_assert_str_eq(th_str(r.json, "status"), "CREATED");
+	th_resp_free(&r);
+	/* back, fixed, forward: finish stores it */
+	call0("POST", "w-whole", "/setup/previous", NULL, 200);
+	next("w-whole", "{\"client_id\":\"no-space\",\"client_secret\":\"" MASK "\"}", "region",
+	     NULL);
+	call("POST", "w-whole", "/setup/finish", NULL, 200, &r);
+	ck_assert_str_eq(th_str(wz_config_of(&r), "client_id"), "no-space");
+	th_resp_free(&r);
+	th_resp_free(&before);
 }
 END_TEST
 
@@ -709,12 +571,12 @@ START_TEST(cancel_discards_the_session)
 	call0("POST", "w-cancel", "/setup/cancel", NULL, 404);
 	call("GET", "w-cancel", "", NULL, 200, &r);
 	ck_assert_str_eq(th_str(r.json, "status"), "CREATED");
-	ck_assert_ptr_null(at(r.json, "config"));
-	ck_assert_int_eq(json_object_get_int(at(r.json, "revision")), 1);
+	ck_assert_ptr_null(wz_at(r.json, "config"));
+	ck_assert_int_eq(json_object_get_int(wz_at(r.json, "revision")), 1);
 	th_resp_free(&r);
 	/* a new session after a cancel starts afresh */
 	start("w-cancel", "server", &r);
-	ck_assert_int_eq(json_object_object_length(at(r.json, "model")), 0);
+	ck_assert_int_eq(json_object_object_length(wz_at(r.json, "model")), 0);
 	th_resp_free(&r);
 }
 END_TEST
@@ -731,13 +593,13 @@ START_TEST(rerun_on_a_configured_connector_then_cancel)
 	call0("POST", "w-rerun", "/setup/finish", NULL, 200);
 	call("GET", "w-rerun", "", NULL, 200, &before);
 	start("w-rerun", "server", &r);
-	ck_assert_str_eq(model_str(&r, "host"), "old.example.org");
+	ck_assert_str_eq(wz_model_str(&r, "host"), "old.example.org");
 	th_resp_free(&r);
 	next("w-rerun", "{\"host\":\"new.example.org\"}", "auth", &r);
-	ck_assert_str_eq(model_str(&r, "auth"), "key");
+	ck_assert_str_eq(wz_model_str(&r, "auth"), "key");
 	th_resp_free(&r);
 	next("w-rerun", "{\"auth\":\"key\"}", "key", &r);
-	ck_assert_str_eq(model_str(&r, "api_key"), MASK); /* the stored key, masked */
+	ck_assert_str_eq(wz_model_str(&r, "api_key"), MASK); /* the stored key, masked */
 	ck_assert_ptr_null(strstr(r.body, "right-key"));
 	th_resp_free(&r);
 	next("w-rerun", "{\"api_key\":\"other-key\"}", "region", NULL);
@@ -746,7 +608,7 @@ START_TEST(rerun_on_a_configured_connector_then_cancel)
 	call("GET", "w-rerun", "", NULL, 200, &r);
 	ck_assert_msg(json_object_equal(before.json, r.json), "after cancel %s, before %s", r.body,
 		      before.body);
-	ck_assert_str_eq(th_str(config_of(&r), "host"), "old.example.org");
+	ck_assert_str_eq(th_str(wz_config_of(&r), "host"), "old.example.org");
 	th_resp_free(&r);
 	th_resp_free(&before);
 	run_test("w-rerun", 1, &r); /* still the right key */
@@ -759,9 +621,9 @@ START_TEST(rerun_on_a_configured_connector_then_cancel)
 	next("w-rerun", "{\"auth\":\"key\"}", "key", NULL);
 	next("w-rerun", "{\"api_key\":\"" MASK "\"}", "region", NULL);
 	call("POST", "w-rerun", "/setup/finish", "{\"region\":\"us\"}", 200, &r);
-	ck_assert_str_eq(th_str(config_of(&r), "host"), "new.example.org");
-	ck_assert_str_eq(th_str(config_of(&r), "region"), "us");
-	ck_assert_int_eq(json_object_get_int(at(r.json, "revision")), 3);
+	ck_assert_str_eq(th_str(wz_config_of(&r), "host"), "new.example.org");
+	ck_assert_str_eq(th_str(wz_config_of(&r), "region"), "us");
+	ck_assert_int_eq(json_object_get_int(wz_at(r.json, "revision")), 3);
 	th_resp_free(&r);
 	run_test("w-rerun", 1, &r);
 	th_resp_free(&r);
@@ -845,7 +707,7 @@ START_TEST(session_secrets_are_sealed_on_disk)
 	ck_assert_int_eq(count_on_disk(&host, "Sealed-Secret-9924"), 0);
 	ck_assert_int_eq(count_on_disk(&host, "Sealed-Key-7731"), 0);
 	call("GET", "w-disk", "/setup/current", NULL, 200, &r);
-	ck_assert_str_eq(model_str(&r, "client_secret"), MASK);
+	ck_assert_str_eq(wz_model_str(&r, "client_secret"), MASK);
 	th_resp_free(&r);
 }
 END_TEST
@@ -892,50 +754,52 @@ static void race_pair(const char *path1, const char *body1, const char *path2,
 	}
 }
 
-/* Sends @p path twice at once; returns how many answered 200 (the others
- * must be 409). */
-static int race_twice(const char *path, const char *body)
+/* Sends @p path twice at once; returns how many answered 200. The others
+ * must be 409 (both read one revision), or 422 when the second ran wholly
+ * after the first and @p body is not a model of the step it then met;
+ * *conflicts counts the 409s. */
+static int race_twice(const char *path, const char *body, int *conflicts)
 {
 	long status[2];
 	int ok = 0;
 
 	race_pair(path, body, path, body, status);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_msg(status[i] == 200 || status[i] == 409, "%s: %ld", path, status[i]);
+		ck_assert_msg(status[i] == 200 || status[i] == 409 || (body && status[i] == 422),
+			      "%s: %ld", path, status[i]);
 		ok += status[i] == 200;
+		*conflicts += status[i] == 409;
 	}
 	return ok;
 }
 
 /*
- * Two next calls at once on a session at "server", with a body valid for
- * both "server" and "auth". When both read the same revision, one applies
- * and the other gets 409; when the second runs wholly after the first, it
- * answers "auth" and applies too (200). Either way every 200 is one step
- * in the history: a lost update would leave fewer steps than 200s.
+ * Two next calls at once on a session at "server", with the server step's
+ * model. When both read the same revision, one applies and the other gets
+ * 409; when the second runs wholly after the first, it meets "auth", whose
+ * model this is not (422). Either way exactly one applies: one step in the
+ * history. Two starts at once open one session.
  */
 START_TEST(concurrent_calls_never_both_apply)
 {
-	const char *body = "{\"host\":\"race.example.org\",\"auth\":\"key\"}";
+	const char *body = "{\"host\":\"race.example.org\"}";
 	int conflicts = 0;
 	th_resp r;
 
 	create("w-race");
 	for (int round = 0; round < 20; round++) {
-		int ok = race_twice(CONNECTORS "/w-race/setup", NULL);
+		int ok = race_twice(CONNECTORS "/w-race/setup", NULL, &conflicts);
 
-		ck_assert_int_ge(ok, 1);
-		conflicts += ok < 2;
+		ck_assert_int_eq(ok, 2); /* the later start answers the open step */
 		call("GET", "w-race", "/setup/current", NULL, 200, &r);
-		assert_step(r.json, "server", 1, 0, 0);
+		wz_assert_step(r.json, "server", 1, 0, 0);
 		th_resp_free(&r);
-		ok = race_twice(CONNECTORS "/w-race/setup/next", body);
-		ck_assert_int_ge(ok, 1);
-		conflicts += ok < 2;
+		ok = race_twice(CONNECTORS "/w-race/setup/next", body, &conflicts);
+		ck_assert_int_eq(ok, 1);
 		call("GET", "w-race", "/setup/current", NULL, 200, &r);
-		ck_assert_str_eq(th_str(r.json, "id"), ok == 2 ? "key" : "auth");
+		ck_assert_str_eq(th_str(r.json, "id"), "auth");
 		th_resp_free(&r);
-		ck_assert_int_eq(history_length("w-race"), ok);
+		ck_assert_int_eq(history_length("w-race"), 1);
 		call0("POST", "w-race", "/setup/cancel", NULL, 204);
 	}
 	fprintf(stderr, "concurrent_calls_never_both_apply: %d of 40 races answered 409\n",
@@ -1017,7 +881,7 @@ START_TEST(finish_twice_at_once)
 		ck_assert_msg(ok == 1, "%s: finish twice at once answered %ld and %ld", name,
 			      status[0], status[1]);
 		call("GET", name, "", NULL, 200, &r);
-		ck_assert_int_eq(json_object_get_int(at(r.json, "revision")), 2);
+		ck_assert_int_eq(json_object_get_int(wz_at(r.json, "revision")), 2);
 		th_resp_free(&r);
 		call0("GET", name, "/setup/current", NULL, 404);
 	}
@@ -1065,13 +929,13 @@ START_TEST(other_accounts_see_404)
 	next("w-mine", "{\"auth\":\"key\"}", "key", &before);
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		for (int by_id = 0; by_id < 2; by_id++) {
-			call_on(&host, token, routes[i][0], by_id ? id : "w-mine", routes[i][1],
+			wz_call(&host, token, routes[i][0], by_id ? id : "w-mine", routes[i][1],
 				routes[i][2], 404, &r);
-			call_on(&host, token, routes[i][0], by_id ? "con_aaaaaaaaaaaaaaaaaaaaaaaaaa"
+			wz_call(&host, token, routes[i][0], by_id ? "con_aaaaaaaaaaaaaaaaaaaaaaaaaa"
 								  : "w-missing",
 				routes[i][1], routes[i][2], 404, &m);
-			assert_problem(&r, 404, "not-found");
-			assert_problem(&m, 404, "not-found");
+			wz_assert_problem(&r, 404, "not-found");
+			wz_assert_problem(&m, 404, "not-found");
 			ck_assert_str_eq(th_str(r.json, "title"), th_str(m.json, "title"));
 			ck_assert_int_eq(json_object_object_length(r.json),
 					 json_object_object_length(m.json));
@@ -1088,7 +952,7 @@ START_TEST(other_accounts_see_404)
 	th_resp_free(&before);
 	call("GET", "w-mine", "", NULL, 200, &r);
 	ck_assert_str_eq(th_str(r.json, "status"), "CREATED");
-	ck_assert_int_eq(json_object_get_int(at(r.json, "revision")), 1);
+	ck_assert_int_eq(json_object_get_int(wz_at(r.json, "revision")), 1);
 	th_resp_free(&r);
 	/* the other account's own connector of the same name is its own */
 	ck_assert_int_eq(th_request_as(&host, token, "POST", CONNECTORS,
@@ -1096,12 +960,12 @@ START_TEST(other_accounts_see_404)
 			 0);
 	ck_assert_msg(r.status == 201, "%ld %.600s", r.status, r.body);
 	th_resp_free(&r);
-	call_on(&host, token, "POST", "w-mine", "/setup", NULL, 200, &r);
-	assert_step(r.json, "server", 1, 0, 0);
-	ck_assert_int_eq(json_object_object_length(at(r.json, "model")), 0);
+	wz_call(&host, token, "POST", "w-mine", "/setup", NULL, 200, &r);
+	wz_assert_step(r.json, "server", 1, 0, 0);
+	ck_assert_int_eq(json_object_object_length(wz_at(r.json, "model")), 0);
 	th_resp_free(&r);
 	call("GET", "w-mine", "/setup/current", NULL, 200, &r);
-	assert_step(r.json, "key", 1, 1, 0);
+	wz_assert_step(r.json, "key", 1, 1, 0);
 	th_resp_free(&r);
 }
 END_TEST
@@ -1115,27 +979,27 @@ START_TEST(test_and_refresh)
 	/* no configuration yet: nothing to test */
 	create("w-bare");
 	call("POST", "w-bare", "/test", NULL, 409, &r);
-	assert_problem(&r, 409, "conflict");
+	wz_assert_problem(&r, 409, "conflict");
 	th_resp_free(&r);
 	call("GET", "w-bare", "/test", NULL, 409, &r);
-	assert_problem(&r, 409, "conflict");
+	wz_assert_problem(&r, 409, "conflict");
 	th_resp_free(&r);
 	call0("POST", "w-nothing", "/test", NULL, 404);
 	call0("GET", "w-nothing", "/test", NULL, 404);
 
 	/* configured directly: a wrong key points at /api_key */
-	create_typed(&host, "w-wrong", "branchy",
+	wz_create(&host, "w-wrong", "branchy",
 		     "{\"host\":\"h\",\"auth\":\"key\",\"api_key\":\"wrong-key\"}");
 	run_test("w-wrong", 0, &r);
 	ck_assert_str_eq(th_str(r.json, "failure_type"), "config_error");
-	ck_assert_int_eq(json_object_array_length(at(r.json, "errors")), 1);
-	ck_assert_str_eq(th_str(json_object_array_get_idx(at(r.json, "errors"), 0), "pointer"),
+	ck_assert_int_eq(json_object_array_length(wz_at(r.json, "errors")), 1);
+	ck_assert_str_eq(th_str(json_object_array_get_idx(wz_at(r.json, "errors"), 0), "pointer"),
 			 "/api_key");
-	ck_assert_ptr_nonnull(th_str(json_object_array_get_idx(at(r.json, "errors"), 0), "message"));
+	ck_assert_ptr_nonnull(th_str(json_object_array_get_idx(wz_at(r.json, "errors"), 0), "message"));
 	ck_assert_str_eq(th_str(r.json, "message"), "the credentials are wrong");
 	ck_assert_ptr_null(strstr(r.body, "wrong-key"));
 	th_resp_free(&r);
-	create_typed(&host, "w-right", "branchy",
+	wz_create(&host, "w-right", "branchy",
 		     "{\"host\":\"h\",\"auth\":\"key\",\"api_key\":\"right-key\"}");
 	run_test("w-right", 1, &r);
 	ck_assert_str_eq(th_str(r.json, "message"), "the credentials are right");
@@ -1149,7 +1013,7 @@ START_TEST(test_and_refresh)
 	}
 	call0("POST", "w-bare", "/refresh", "{\"ignored\":true}", 204);
 	call("POST", "w-nothing", "/refresh", NULL, 404, &r);
-	assert_problem(&r, 404, "not-found");
+	wz_assert_problem(&r, 404, "not-found");
 	th_resp_free(&r);
 	/* the test still runs after refreshes */
 	run_test("w-right", 1, &r);
@@ -1169,7 +1033,7 @@ START_TEST(session_survives_a_restart)
 	create("w-restart");
 	walk_key("w-restart", "r.example.org", "right-key");
 	call("POST", "w-restart", "/setup/previous", NULL, 200, &before);
-	assert_step(before.json, "key", 1, 1, 0);
+	wz_assert_step(before.json, "key", 1, 1, 0);
 	ck_assert_int_eq(count_on_disk(&host, "right-key"), 0);
 	pid = host.pid;
 	th_restart(&host);
@@ -1177,7 +1041,7 @@ START_TEST(session_survives_a_restart)
 	call("GET", "w-restart", "/setup/current", NULL, 200, &r);
 	ck_assert_msg(json_object_equal(before.json, r.json), "after restart %s, before %s", r.body,
 		      before.body);
-	ck_assert_str_eq(model_str(&r, "api_key"), MASK);
+	ck_assert_str_eq(wz_model_str(&r, "api_key"), MASK);
 	th_resp_free(&r);
 	th_resp_free(&before);
 	/* the key sealed before the restart opens after it */
@@ -1185,11 +1049,11 @@ START_TEST(session_survives_a_restart)
 	call("POST", "w-restart", "/setup/previous", NULL, 200, &r);
 	th_resp_free(&r);
 	call("POST", "w-restart", "/setup/previous", NULL, 200, &r);
-	assert_step(r.json, "auth", 1, 1, 0);
+	wz_assert_step(r.json, "auth", 1, 1, 0);
 	th_resp_free(&r);
 	call("POST", "w-restart", "/setup/previous", NULL, 200, &r);
-	assert_step(r.json, "server", 1, 0, 0);
-	ck_assert_str_eq(model_str(&r, "host"), "r.example.org");
+	wz_assert_step(r.json, "server", 1, 0, 0);
+	ck_assert_str_eq(wz_model_str(&r, "host"), "r.example.org");
 	th_resp_free(&r);
 	next("w-restart", "{\"host\":\"r.example.org\"}", "auth", NULL);
 	next("w-restart", "{\"auth\":\"key\"}", "key", NULL);
@@ -1197,7 +1061,7 @@ START_TEST(session_survives_a_restart)
 	th_restart(&host);
 	call("POST", "w-restart", "/setup/finish", NULL, 200, &r);
 	ck_assert_str_eq(th_str(r.json, "status"), "CONFIGURED");
-	ck_assert_str_eq(th_str(config_of(&r), "host"), "r.example.org");
+	ck_assert_str_eq(th_str(wz_config_of(&r), "host"), "r.example.org");
 	th_resp_free(&r);
 	call0("GET", "w-restart", "/setup/current", NULL, 404);
 	run_test("w-restart", 1, &r);
@@ -1217,10 +1081,10 @@ START_TEST(type_without_setup_is_501)
 	th_resp r;
 
 	th_start(&h, CH_TEST_FIXTURES, NULL);
-	create_typed(&h, "no-wizard", "fixture-b", NULL);
+	wz_create(&h, "no-wizard", "fixture-b", NULL);
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		call_on(&h, NULL, routes[i][0], "no-wizard", routes[i][1], NULL, 501, &r);
-		assert_problem(&r, 501, "not-implemented");
+		wz_call(&h, NULL, routes[i][0], "no-wizard", routes[i][1], NULL, 501, &r);
+		wz_assert_problem(&r, 501, "not-implemented");
 		th_resp_free(&r);
 	}
 	ck_assert_int_eq(th_stop(&h), 0);
@@ -1236,85 +1100,85 @@ START_TEST(sqlite_wizard_and_test)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	th_start(&h, CH_TEST_BUNDLED, NULL);
-	create_typed(&h, "orders", "sqlite", NULL);
-	call_on(&h, NULL, "POST", "orders", "/test", NULL, 409, &r);
+	wz_create(&h, "orders", "sqlite", NULL);
+	wz_call(&h, NULL, "POST", "orders", "/test", NULL, 409, &r);
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "orders", "/setup", NULL, 200, &r);
-	assert_step(r.json, "file", 1, 0, 0);
-	assert_form(r.json, (const char *const[]){"path", "mode", NULL});
-	ck_assert_str_eq(model_str(&r, "mode"), "read-write");
-	ck_assert_ptr_null(model_str(&r, "path"));
+	wz_call(&h, NULL, "POST", "orders", "/setup", NULL, 200, &r);
+	wz_assert_step(r.json, "file", 1, 0, 0);
+	wz_assert_form(r.json, (const char *const[]){"path", "mode", NULL});
+	ck_assert_str_eq(wz_model_str(&r, "mode"), "read-write");
+	ck_assert_ptr_null(wz_model_str(&r, "path"));
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "orders", "/setup/next", "{\"path\":\"\",\"mode\":\"sometimes\"}",
+	wz_call(&h, NULL, "POST", "orders", "/setup/next", "{\"path\":\"\",\"mode\":\"sometimes\"}",
 		422, &r);
-	assert_invalid(&r, (const char *const[]){"/path", "/mode", NULL});
+	wz_assert_invalid(&r, (const char *const[]){"/path", "/mode", NULL});
 	th_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"path\":\"%s/orders.db\",\"mode\":\"create\"}", dir);
-	call_on(&h, NULL, "POST", "orders", "/setup/next", body, 200, &r);
-	assert_step(r.json, "options", 0, 1, 1);
-	assert_form(r.json, (const char *const[]){"busy_timeout_ms", NULL});
-	ck_assert_int_eq(json_object_get_int(at(at(r.json, "model"), "busy_timeout_ms")), 5000);
+	wz_call(&h, NULL, "POST", "orders", "/setup/next", body, 200, &r);
+	wz_assert_step(r.json, "options", 0, 1, 1);
+	wz_assert_form(r.json, (const char *const[]){"busy_timeout_ms", NULL});
+	ck_assert_int_eq(json_object_get_int(wz_at(wz_at(r.json, "model"), "busy_timeout_ms")), 5000);
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "orders", "/setup/next", "{}", 409, &r);
-	assert_problem(&r, 409, "conflict");
+	wz_call(&h, NULL, "POST", "orders", "/setup/next", "{}", 409, &r);
+	wz_assert_problem(&r, 409, "conflict");
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "orders", "/setup/previous", NULL, 200, &r);
-	assert_step(r.json, "file", 1, 0, 0);
-	ck_assert_str_eq(model_str(&r, "mode"), "create");
-	ck_assert_ptr_nonnull(strstr(model_str(&r, "path"), "/orders.db"));
+	wz_call(&h, NULL, "POST", "orders", "/setup/previous", NULL, 200, &r);
+	wz_assert_step(r.json, "file", 1, 0, 0);
+	ck_assert_str_eq(wz_model_str(&r, "mode"), "create");
+	ck_assert_ptr_nonnull(strstr(wz_model_str(&r, "path"), "/orders.db"));
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "orders", "/setup/next", body, 200, &r);
+	wz_call(&h, NULL, "POST", "orders", "/setup/next", body, 200, &r);
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "orders", "/setup/finish", "{\"busy_timeout_ms\":1000}", 200, &r);
+	wz_call(&h, NULL, "POST", "orders", "/setup/finish", "{\"busy_timeout_ms\":1000}", 200, &r);
 	ck_assert_str_eq(th_str(r.json, "status"), "CONFIGURED");
 	ck_assert_str_eq(th_str(r.json, "type"), "sqlite");
-	config = config_of(&r);
+	config = wz_config_of(&r);
 	ck_assert_str_eq(th_str(config, "mode"), "create");
-	ck_assert_int_eq(json_object_get_int(at(config, "busy_timeout_ms")), 1000);
+	ck_assert_int_eq(json_object_get_int(wz_at(config, "busy_timeout_ms")), 1000);
 	ck_assert_ptr_nonnull(strstr(th_str(config, "path"), "/orders.db"));
 	th_resp_free(&r);
-	run_test_on(&h, "orders", 1, &r);
+	wz_run_test(&h, "orders", 1, &r);
 	ck_assert_ptr_nonnull(strstr(th_str(r.json, "message"), "quick_check ok"));
 	th_resp_free(&r);
 
 	/* a second wizard starts from the stored configuration; cancel keeps it */
-	call_on(&h, NULL, "GET", "orders", "", NULL, 200, &before);
-	call_on(&h, NULL, "POST", "orders", "/setup", NULL, 200, &r);
-	assert_step(r.json, "file", 1, 0, 0);
-	ck_assert_str_eq(model_str(&r, "mode"), "create");
-	ck_assert_ptr_nonnull(strstr(model_str(&r, "path"), "/orders.db"));
+	wz_call(&h, NULL, "GET", "orders", "", NULL, 200, &before);
+	wz_call(&h, NULL, "POST", "orders", "/setup", NULL, 200, &r);
+	wz_assert_step(r.json, "file", 1, 0, 0);
+	ck_assert_str_eq(wz_model_str(&r, "mode"), "create");
+	ck_assert_ptr_nonnull(strstr(wz_model_str(&r, "path"), "/orders.db"));
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "orders", "/setup/next",
+	wz_call(&h, NULL, "POST", "orders", "/setup/next",
 		"{\"path\":\"/elsewhere.db\",\"mode\":\"read-only\"}", 200, &r);
-	ck_assert_int_eq(json_object_get_int(at(at(r.json, "model"), "busy_timeout_ms")), 1000);
+	ck_assert_int_eq(json_object_get_int(wz_at(wz_at(r.json, "model"), "busy_timeout_ms")), 1000);
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "orders", "/setup/cancel", NULL, 204, &r);
+	wz_call(&h, NULL, "POST", "orders", "/setup/cancel", NULL, 204, &r);
 	th_resp_free(&r);
-	call_on(&h, NULL, "GET", "orders", "", NULL, 200, &r);
+	wz_call(&h, NULL, "GET", "orders", "", NULL, 200, &r);
 	ck_assert_msg(json_object_equal(before.json, r.json), "after cancel %s, before %s", r.body,
 		      before.body);
 	th_resp_free(&r);
 	th_resp_free(&before);
 
 	/* a missing file opened read-only: a config_error at /path */
-	create_typed(&h, "missing", "sqlite", NULL);
-	call_on(&h, NULL, "POST", "missing", "/setup", NULL, 200, &r);
+	wz_create(&h, "missing", "sqlite", NULL);
+	wz_call(&h, NULL, "POST", "missing", "/setup", NULL, 200, &r);
 	th_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"path\":\"%s/none.db\",\"mode\":\"read-only\"}", dir);
-	call_on(&h, NULL, "POST", "missing", "/setup/next", body, 200, &r);
+	wz_call(&h, NULL, "POST", "missing", "/setup/next", body, 200, &r);
 	th_resp_free(&r);
-	call_on(&h, NULL, "POST", "missing", "/setup/finish", NULL, 200, &r);
-	ck_assert_str_eq(th_str(config_of(&r), "mode"), "read-only");
+	wz_call(&h, NULL, "POST", "missing", "/setup/finish", NULL, 200, &r);
+	ck_assert_str_eq(th_str(wz_config_of(&r), "mode"), "read-only");
 	th_resp_free(&r);
-	run_test_on(&h, "missing", 0, &r);
+	wz_run_test(&h, "missing", 0, &r);
 	ck_assert_str_eq(th_str(r.json, "failure_type"), "config_error");
-	ck_assert_int_ge(json_object_array_length(at(r.json, "errors")), 1);
-	ck_assert_str_eq(th_str(json_object_array_get_idx(at(r.json, "errors"), 0), "pointer"),
+	ck_assert_int_ge(json_object_array_length(wz_at(r.json, "errors")), 1);
+	ck_assert_str_eq(th_str(json_object_array_get_idx(wz_at(r.json, "errors"), 0), "pointer"),
 			 "/path");
 	th_resp_free(&r);
 	snprintf(cmd, sizeof(cmd), "%s/none.db", dir);
 	ck_assert_msg(access(cmd, F_OK) != 0, "a read-only test created %s", cmd);
-	call_on(&h, NULL, "POST", "missing", "/refresh", NULL, 204, &r);
+	wz_call(&h, NULL, "POST", "missing", "/refresh", NULL, 204, &r);
 	th_resp_free(&r);
 	ck_assert_int_eq(th_stop(&h), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -1339,6 +1203,9 @@ static Suite *suite(void)
 	tcase_add_test(shared, finish_where_it_cannot_is_409);
 	tcase_add_test(shared, secrets_are_masked_and_kept);
 	tcase_add_test(shared, cancel_discards_the_session);
+	tcase_add_test(shared, abandoned_branch_answers_are_dropped);
+	tcase_add_test(shared, keys_of_other_steps_are_refused);
+	tcase_add_test(shared, finish_validates_the_whole_configuration);
 	tcase_add_test(shared, rerun_on_a_configured_connector_then_cancel);
 	tcase_add_test(shared, finish_without_a_body_takes_the_last_steps_model);
 	tcase_add_test(shared, session_secrets_are_sealed_on_disk);

@@ -22,7 +22,7 @@ ch_call ph_call;
 
 typedef struct ph_slot {
 	char key[64];
-	char value[256];
+	char value[1024];
 } ph_slot;
 
 static pthread_mutex_t ph_cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,7 +51,7 @@ static int ph_cache_put(ch_call *call, const char *key, const char *value, int64
 
 const char *ph_cached(const char *key)
 {
-	static char value[256];
+	static _Thread_local char value[1024];
 	const char *found = NULL;
 	int i;
 
@@ -64,6 +64,35 @@ const char *ph_cached(const char *key)
 	}
 	pthread_mutex_unlock(&ph_cache_lock);
 	return found;
+}
+
+/* Like the host's: a copy (host-allocated) of what put stored. */
+static int ph_cache_get(ch_call *call, const char *key, char **value_out)
+{
+	const char *value = ph_cached(key);
+
+	(void)call;
+	*value_out = NULL;
+	if (value == NULL)
+		return CH_E_NOTFOUND;
+	*value_out = fake_host_api.alloc(strlen(value) + 1);
+	if (*value_out == NULL)
+		return CH_E_NOMEM;
+	memcpy(*value_out, value, strlen(value) + 1);
+	return CH_OK;
+}
+
+/* Forgets what put stored, and counts the clear as the fake host does. */
+static int ph_cache_clear(ch_call *call)
+{
+	int rc = fake_host_api.cache_clear(call);
+
+	if (rc == CH_OK) {
+		pthread_mutex_lock(&ph_cache_lock);
+		memset(ph_cache, 0, sizeof(ph_cache));
+		pthread_mutex_unlock(&ph_cache_lock);
+	}
+	return rc;
 }
 
 int ph_cache_puts(void)
@@ -99,6 +128,8 @@ void ph_open(ph_plugin *p, const char *path)
 	ph_cache_reset();
 	ph_api = fake_host_api;
 	ph_api.cache_put = ph_cache_put;
+	ph_api.cache_get = ph_cache_get;
+	ph_api.cache_clear = ph_cache_clear;
 	memset(p, 0, sizeof(*p));
 	p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	ck_assert_msg(p->handle != NULL, "dlopen: %s", dlerror());

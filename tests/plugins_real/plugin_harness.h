@@ -70,8 +70,10 @@ void ph_assert_failed(json_object *res, const char *kind, const char *pointer,
 /* Asserts @p secret appears nowhere in @p res nor in the last log line. */
 void ph_assert_no_secret(json_object *res, const char *secret);
 
-/* What the host's cache_put last stored under @p key (a copy in a static
- * buffer), or NULL; and how many times cache_put ran. */
+/* What the host's cache_put last stored under @p key (a copy in a
+ * thread's static buffer), or NULL; and how many times cache_put ran. The
+ * cache answers cache_get with what put stored, and cache_clear empties
+ * it. */
 const char *ph_cached(const char *key);
 int ph_cache_puts(void);
 

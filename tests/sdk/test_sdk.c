@@ -538,6 +538,68 @@ START_TEST(test_step_fill)
 }
 END_TEST
 
+/* A secret answer never goes back into the model the plugin returns. */
+START_TEST(test_step_fill_leaves_secrets_out)
+{
+	static const ch_field user = {.key = "user", .label = "User", .widget = CH_WIDGET_TEXT};
+	static const ch_field pw = {.key = "pw", .label = "Password",
+				    .widget = CH_WIDGET_PASSWORD};
+	json_object *step = ch_sdk_step_new("s", "S", "D");
+	json_object *answers = parse("{\"user\":\"u\",\"pw\":\"hunter2\"}");
+
+	ck_assert_int_eq(ch_sdk_step_field(step, &user), CH_OK);
+	ck_assert_int_eq(ch_sdk_step_field(step, &pw), CH_OK);
+	ch_sdk_step_fill(step, answers);
+	ck_assert_str_eq(text(json_object_object_get(step, "model")), "{\"user\":\"u\"}");
+	json_object_put(answers);
+	json_object_put(step);
+}
+END_TEST
+
+/* A field with a condition: in the form with "when", required through
+ * the schema's allOf only while the condition holds. */
+START_TEST(test_field_when)
+{
+	static const char *const kinds[] = {"password", "trust", NULL};
+	static const ch_field auth = {.key = "auth", .label = "Auth", .widget = CH_WIDGET_SELECT,
+				      .options = kinds, .required = true};
+	ch_field user = {.key = "user", .label = "User", .widget = CH_WIDGET_TEXT,
+			 .required = true, .when_key = "auth", .when_value = "password"};
+	json_object *step = ch_sdk_step_new("s", "S", "D"), *schema;
+
+	ck_assert_int_eq(ch_sdk_step_field(step, &auth), CH_OK);
+	ck_assert_int_eq(ch_sdk_step_field(step, &user), CH_OK);
+	schema = json_object_object_get(step, "schema");
+	ck_assert_str_eq(text(json_object_array_get_idx(json_object_object_get(step, "form"), 1)),
+			 "{\"key\":\"user\",\"type\":\"text\",\"label\":\"User\","
+			 "\"when\":{\"auth\":\"password\"}}");
+	ck_assert_str_eq(text(json_object_object_get(schema, "required")), "[\"auth\"]");
+	ck_assert_str_eq(text(json_object_object_get(schema, "allOf")),
+			 "[{\"if\":{\"properties\":{\"auth\":{\"const\":\"password\"}},"
+			 "\"required\":[\"auth\"]},\"then\":{\"required\":[\"user\"]}}]");
+	json_object_put(step);
+
+	/* not required: in the form with "when", no rule */
+	step = ch_sdk_step_new("s", "S", "D");
+	user.required = false;
+	ck_assert_int_eq(ch_sdk_step_field(step, &auth), CH_OK);
+	ck_assert_int_eq(ch_sdk_step_field(step, &user), CH_OK);
+	ck_assert_ptr_null(json_object_object_get(json_object_object_get(step, "schema"), "allOf"));
+	json_object_put(step);
+
+	/* a condition on a field the step does not have yet, or half given */
+	step = ch_sdk_step_new("s", "S", "D");
+	ck_assert_int_eq(ch_sdk_step_field(step, &user), CH_E_INVALID);
+	ck_assert_int_eq(ch_sdk_step_field(step, &auth), CH_OK);
+	user.when_value = NULL;
+	ck_assert_int_eq(ch_sdk_step_field(step, &user), CH_E_INVALID);
+	ck_assert_str_eq(text(json_object_object_get(step, "form")),
+			 "[{\"key\":\"auth\",\"type\":\"select\",\"label\":\"Auth\","
+			 "\"options\":[\"password\",\"trust\"]}]");
+	json_object_put(step);
+}
+END_TEST
+
 /* --- test results ------------------------------------------------------- */
 
 START_TEST(test_test_result)
@@ -950,6 +1012,8 @@ static Suite *sdk_suite(void)
 	tcase_add_test(tc, test_field_invalid);
 	tcase_add_test(tc, test_step_flags);
 	tcase_add_test(tc, test_step_fill);
+	tcase_add_test(tc, test_step_fill_leaves_secrets_out);
+	tcase_add_test(tc, test_field_when);
 	tcase_add_test(tc, test_test_result);
 	suite_add_tcase(s, tc);
 

@@ -10,6 +10,9 @@
  *            credential of the chosen auth
  *   refresh  reads then writes the host's per-connector cache ("n") and
  *            answers {"cached": <the value before, or null>}
+ * The type's schema is stricter than the oauth step's: a client id holds
+ * no space, which only finish's validation of the whole configuration
+ * checks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +26,7 @@
 	"\"host\":{\"type\":\"string\",\"minLength\":1},"                                      \
 	"\"auth\":{\"type\":\"string\",\"enum\":[\"key\",\"oauth\"]},"                         \
 	"\"api_key\":{\"type\":\"string\",\"writeOnly\":true},"                                \
-	"\"client_id\":{\"type\":\"string\"},"                                                 \
+	"\"client_id\":{\"type\":\"string\",\"pattern\":\"^[^ ]+$\"},"                         \
 	"\"client_secret\":{\"type\":\"string\",\"format\":\"password\"},"                     \
 	"\"region\":{\"type\":\"string\",\"enum\":[\"eu\",\"us\"],\"default\":\"eu\"}},"       \
 	"\"required\":[\"host\",\"auth\"],"                                                    \
@@ -63,32 +66,18 @@ static const ch_field br_region_fields[] = {
 	 .default_json = "\"eu\""},
 };
 
-typedef struct br_step {
-	const char *id;
-	const char *title;
-	const ch_field *fields;
-	size_t nfields;
-	bool has_next;
-	bool can_finish;
-} br_step;
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static const br_step br_steps[] = {
-	{"server", "Server", br_server_fields, N(br_server_fields), true, false},
-	{"auth", "Authentication", br_auth_fields, N(br_auth_fields), true, false},
-	{"key", "API key", br_key_fields, N(br_key_fields), true, false},
-	{"oauth", "OAuth client", br_oauth_fields, N(br_oauth_fields), true, false},
-	{"region", "Region", br_region_fields, N(br_region_fields), false, true},
+static const ch_step_def br_steps[] = {
+	{"server", "Server", "Step server of the branchy wizard.", br_server_fields,
+	 CH_SDK_COUNT(br_server_fields), true, false},
+	{"auth", "Authentication", "Step auth of the branchy wizard.", br_auth_fields,
+	 CH_SDK_COUNT(br_auth_fields), true, false},
+	{"key", "API key", "Step key of the branchy wizard.", br_key_fields,
+	 CH_SDK_COUNT(br_key_fields), true, false},
+	{"oauth", "OAuth client", "Step oauth of the branchy wizard.", br_oauth_fields,
+	 CH_SDK_COUNT(br_oauth_fields), true, false},
+	{"region", "Region", "Step region of the branchy wizard.", br_region_fields,
+	 CH_SDK_COUNT(br_region_fields), false, true},
 };
-
-static const br_step *br_find(const char *id)
-{
-	for (size_t i = 0; i < N(br_steps); i++)
-		if (strcmp(br_steps[i].id, id) == 0)
-			return &br_steps[i];
-	return NULL;
-}
 
 /* The id of the step after @p answered (NULL: the first), from the answers. */
 static const char *br_next_id(const char *answered, json_object *answers)
@@ -104,40 +93,20 @@ static const char *br_next_id(const char *answered, json_object *answers)
 	return NULL;
 }
 
+static int br_next(ch_call *call, const char *answered, json_object *answers, json_object **step)
+{
+	const char *id = br_next_id(answered, answers);
+
+	for (size_t i = 0; id && i < CH_SDK_COUNT(br_steps); i++)
+		if (strcmp(br_steps[i].id, id) == 0)
+			return ch_sdk_step_make(call, &br_steps[i], NULL, 0, step);
+	return ch_sdk_fail(call, CH_E_INVALID, "no step follows \"%s\"",
+			   answered ? answered : "(null)");
+}
+
 static int br_setup(ch_call *call, const char *in, char **out)
 {
-	json_object *input = NULL, *answers, *step, *v = NULL;
-	const char *answered = NULL, *next;
-	const br_step *def;
-	char desc[128];
-	int rc = ch_sdk_input(call, in, &input);
-
-	if (rc != CH_OK)
-		return rc;
-	answers = ch_sdk_obj(input, "answers");
-	if (json_object_object_get_ex(input, "step", &v) && json_object_is_type(v, json_type_string))
-		answered = json_object_get_string(v);
-	next = br_next_id(answered, answers);
-	if (!next) {
-		rc = ch_sdk_fail(call, CH_E_INVALID, "no step follows \"%s\"",
-				 answered ? answered : "(null)");
-		json_object_put(input);
-		return rc;
-	}
-	def = br_find(next);
-	snprintf(desc, sizeof(desc), "Step %s of the branchy wizard.", def->id);
-	step = ch_sdk_step_new(def->id, def->title, desc);
-	for (size_t i = 0; rc == CH_OK && i < def->nfields; i++)
-		rc = ch_sdk_step_field(step, &def->fields[i]);
-	if (rc != CH_OK) {
-		json_object_put(step);
-		json_object_put(input);
-		return ch_sdk_fail(call, rc, "cannot build step %s", def->id);
-	}
-	ch_sdk_step_flags(step, def->has_next, def->can_finish);
-	ch_sdk_step_fill(step, answers);
-	json_object_put(input);
-	return ch_sdk_output(call, step, out);
+	return ch_sdk_setup(call, in, out, br_next);
 }
 
 static int br_test(ch_call *call, const char *in, char **out)
