@@ -3,8 +3,9 @@
  * real host. Most run on one host serving the fixture type "branchy"
  * (tests/plugins/wizard): a wizard that branches on the authentication
  * chosen (server → auth → key | oauth → region) and asks for secrets.
- * Own hosts: a restart in the middle of a wizard, a type without a wizard
- * (the fixture plugins), and the bundled sqlite type.
+ * Own hosts: a restart in the middle of a wizard, and a type without a
+ * wizard (the fixture plugins). The bundled types' wizards are walked in
+ * test_api_bundled_wizards.
  *
  * Asserted: the shape of a step; start, current, next, previous, cancel
  * and finish with their exact statuses; 422 with pointers leaving the step
@@ -1091,100 +1092,6 @@ START_TEST(type_without_setup_is_501)
 }
 END_TEST
 
-START_TEST(sqlite_wizard_and_test)
-{
-	char dir[] = "/tmp/connhub-setup-sqlite-XXXXXX", body[400], cmd[600];
-	th_host h;
-	th_resp r, before;
-	json_object *config;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	th_start(&h, CH_TEST_BUNDLED, NULL);
-	wz_create(&h, "orders", "sqlite", NULL);
-	wz_call(&h, NULL, "POST", "orders", "/test", NULL, 409, &r);
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "orders", "/setup", NULL, 200, &r);
-	wz_assert_step(r.json, "file", 1, 0, 0);
-	wz_assert_form(r.json, (const char *const[]){"path", "mode", NULL});
-	ck_assert_str_eq(wz_model_str(&r, "mode"), "read-write");
-	ck_assert_ptr_null(wz_model_str(&r, "path"));
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "orders", "/setup/next", "{\"path\":\"\",\"mode\":\"sometimes\"}",
-		422, &r);
-	wz_assert_invalid(&r, (const char *const[]){"/path", "/mode", NULL});
-	th_resp_free(&r);
-	snprintf(body, sizeof(body), "{\"path\":\"%s/orders.db\",\"mode\":\"create\"}", dir);
-	wz_call(&h, NULL, "POST", "orders", "/setup/next", body, 200, &r);
-	wz_assert_step(r.json, "options", 0, 1, 1);
-	wz_assert_form(r.json, (const char *const[]){"busy_timeout_ms", NULL});
-	ck_assert_int_eq(json_object_get_int(wz_at(wz_at(r.json, "model"), "busy_timeout_ms")), 5000);
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "orders", "/setup/next", "{}", 409, &r);
-	wz_assert_problem(&r, 409, "conflict");
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "orders", "/setup/previous", NULL, 200, &r);
-	wz_assert_step(r.json, "file", 1, 0, 0);
-	ck_assert_str_eq(wz_model_str(&r, "mode"), "create");
-	ck_assert_ptr_nonnull(strstr(wz_model_str(&r, "path"), "/orders.db"));
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "orders", "/setup/next", body, 200, &r);
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "orders", "/setup/finish", "{\"busy_timeout_ms\":1000}", 200, &r);
-	ck_assert_str_eq(th_str(r.json, "status"), "CONFIGURED");
-	ck_assert_str_eq(th_str(r.json, "type"), "sqlite");
-	config = wz_config_of(&r);
-	ck_assert_str_eq(th_str(config, "mode"), "create");
-	ck_assert_int_eq(json_object_get_int(wz_at(config, "busy_timeout_ms")), 1000);
-	ck_assert_ptr_nonnull(strstr(th_str(config, "path"), "/orders.db"));
-	th_resp_free(&r);
-	wz_run_test(&h, "orders", 1, &r);
-	ck_assert_ptr_nonnull(strstr(th_str(r.json, "message"), "quick_check ok"));
-	th_resp_free(&r);
-
-	/* a second wizard starts from the stored configuration; cancel keeps it */
-	wz_call(&h, NULL, "GET", "orders", "", NULL, 200, &before);
-	wz_call(&h, NULL, "POST", "orders", "/setup", NULL, 200, &r);
-	wz_assert_step(r.json, "file", 1, 0, 0);
-	ck_assert_str_eq(wz_model_str(&r, "mode"), "create");
-	ck_assert_ptr_nonnull(strstr(wz_model_str(&r, "path"), "/orders.db"));
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "orders", "/setup/next",
-		"{\"path\":\"/elsewhere.db\",\"mode\":\"read-only\"}", 200, &r);
-	ck_assert_int_eq(json_object_get_int(wz_at(wz_at(r.json, "model"), "busy_timeout_ms")), 1000);
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "orders", "/setup/cancel", NULL, 204, &r);
-	th_resp_free(&r);
-	wz_call(&h, NULL, "GET", "orders", "", NULL, 200, &r);
-	ck_assert_msg(json_object_equal(before.json, r.json), "after cancel %s, before %s", r.body,
-		      before.body);
-	th_resp_free(&r);
-	th_resp_free(&before);
-
-	/* a missing file opened read-only: a config_error at /path */
-	wz_create(&h, "missing", "sqlite", NULL);
-	wz_call(&h, NULL, "POST", "missing", "/setup", NULL, 200, &r);
-	th_resp_free(&r);
-	snprintf(body, sizeof(body), "{\"path\":\"%s/none.db\",\"mode\":\"read-only\"}", dir);
-	wz_call(&h, NULL, "POST", "missing", "/setup/next", body, 200, &r);
-	th_resp_free(&r);
-	wz_call(&h, NULL, "POST", "missing", "/setup/finish", NULL, 200, &r);
-	ck_assert_str_eq(th_str(wz_config_of(&r), "mode"), "read-only");
-	th_resp_free(&r);
-	wz_run_test(&h, "missing", 0, &r);
-	ck_assert_str_eq(th_str(r.json, "failure_type"), "config_error");
-	ck_assert_int_ge(json_object_array_length(wz_at(r.json, "errors")), 1);
-	ck_assert_str_eq(th_str(json_object_array_get_idx(wz_at(r.json, "errors"), 0), "pointer"),
-			 "/path");
-	th_resp_free(&r);
-	snprintf(cmd, sizeof(cmd), "%s/none.db", dir);
-	ck_assert_msg(access(cmd, F_OK) != 0, "a read-only test created %s", cmd);
-	wz_call(&h, NULL, "POST", "missing", "/refresh", NULL, 204, &r);
-	th_resp_free(&r);
-	ck_assert_int_eq(th_stop(&h), 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-END_TEST
 
 static Suite *suite(void)
 {
@@ -1219,7 +1126,6 @@ static Suite *suite(void)
 	tcase_set_timeout(own, 120);
 	tcase_add_test(own, session_survives_a_restart);
 	tcase_add_test(own, type_without_setup_is_501);
-	tcase_add_test(own, sqlite_wizard_and_test);
 	suite_add_tcase(s, own);
 	return s;
 }
