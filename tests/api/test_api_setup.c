@@ -1006,12 +1006,21 @@ START_TEST(test_and_refresh)
 	ck_assert_str_eq(th_str(r.json, "message"), "the credentials are right");
 	th_resp_free(&r);
 
-	/* refresh: 204 every time (the plugin's output is not shown) */
+	/* refresh: 204 every time (the plugin's output is not shown). The
+	 * plugin's refresh runs each time and finds the cache the host just
+	 * cleared (it logs "was 0", though it left n at 1 the time before);
+	 * in between, the cache keeps n for the connector's test to see. */
 	for (int i = 0; i < 3; i++) {
 		call("POST", "w-right", "/refresh", NULL, 204, &r);
 		ck_assert_uint_eq(r.body_len, 0);
 		th_resp_free(&r);
+		run_test("w-right", 1, &r);
+		th_resp_free(&r);
 	}
+	ck_assert_int_eq(count_in_file(host.log_path, "branchy refresh: cached n was 0"), 3);
+	ck_assert_int_eq(count_in_file(host.log_path, "branchy refresh: cached n was"), 3);
+	/* run_test tests twice (POST and GET) after each refresh */
+	ck_assert_int_eq(count_in_file(host.log_path, "branchy test: cached n is 1"), 6);
 	call0("POST", "w-bare", "/refresh", "{\"ignored\":true}", 204);
 	call("POST", "w-nothing", "/refresh", NULL, 404, &r);
 	wz_assert_problem(&r, 404, "not-found");

@@ -8,8 +8,11 @@
  *   test     valid when api_key is "right-key" or client_secret is
  *            "right-secret"; otherwise a config_error pointing at the
  *            credential of the chosen auth
- *   refresh  reads then writes the host's per-connector cache ("n") and
- *            answers {"cached": <the value before, or null>}
+ *   refresh  reads then writes the host's per-connector cache ("n": the
+ *            value before + 1), logs the value before ("branchy refresh:
+ *            cached n was N", 0 when absent) and answers
+ *            {"cached": <the value before, or null>}; test logs the value
+ *            ("branchy test: cached n is N")
  * The type's schema is stricter than the oauth step's: a client id holds
  * no space, which only finish's validation of the whole configuration
  * checks.
@@ -109,6 +112,20 @@ static int br_setup(ch_call *call, const char *in, char **out)
 	return ch_sdk_setup(call, in, out, br_next);
 }
 
+/* Logs the cache's "n" (0 when absent), so the tests see the cache. */
+static void br_log_cache(ch_call *call)
+{
+	const ch_host_api *api = ch_sdk_host();
+	char *v = NULL;
+
+	if (api->cache_get(call, "n", &v) == CH_OK) {
+		ch_sdk_log(call, CH_LOG_INFO, "branchy test: cached n is %s", v);
+		api->free(v);
+	} else {
+		ch_sdk_log(call, CH_LOG_INFO, "branchy test: cached n is 0");
+	}
+}
+
 static int br_test(ch_call *call, const char *in, char **out)
 {
 	json_object *input = NULL, *config, *res;
@@ -116,6 +133,7 @@ static int br_test(ch_call *call, const char *in, char **out)
 
 	if (rc != CH_OK)
 		return rc;
+	br_log_cache(call);
 	config = ch_sdk_obj(input, "config");
 	if (strcmp(ch_sdk_str(config, "api_key", ""), "right-key") == 0 ||
 	    strcmp(ch_sdk_str(config, "client_secret", ""), "right-secret") == 0) {
@@ -145,6 +163,7 @@ static int br_refresh(ch_call *call, const char *in, char **out)
 	} else {
 		json_object_object_add(res, "cached", NULL);
 	}
+	ch_sdk_log(call, CH_LOG_INFO, "branchy refresh: cached n was %ld", n);
 	snprintf(next, sizeof(next), "%ld", n + 1);
 	api->cache_put(call, "n", next, 0);
 	return ch_sdk_output(call, res, out);
