@@ -1,4 +1,5 @@
 #include "harness.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <curl/curl.h>
@@ -302,4 +303,14 @@ void th_restart(th_host *h)
 	}
 	snprintf(h->url, sizeof(h->url), "%s", line + strlen(prefix));
 	close(fds[0]);
+}
+
+int th_run_suite(Suite *s)
+{
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = ch_check_run(s);
+	curl_global_cleanup();
+	return rc;
 }

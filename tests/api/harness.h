@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <check.h>
 #include <json-c/json.h>
 
 typedef struct th_host {
@@ -77,5 +78,12 @@ void th_dump_log(const th_host *h);
  * The log of the second run is appended to the first's.
  */
 void th_restart(th_host *h);
+
+/**
+ * Runs @p s like ch_check_run() (and frees it), with libcurl's global
+ * state set up before and cleaned up after: an API test's main(). Returns
+ * EXIT_SUCCESS when every test passed.
+ */
+int th_run_suite(Suite *s);
 
 #endif /* CH_TEST_HARNESS_H */

@@ -66,6 +66,11 @@ void wz_create(const th_host *h, const char *name, const char *type, const char 
 /** The connector's "config" object in @p r (asserted). */
 json_object *wz_config_of(const th_resp *r);
 
+/** Asserts @p r is a test result {valid, message, failure_type, errors,
+ *  duration_ms} with valid == @p valid (and, valid, no failure_type nor
+ *  errors). */
+void wz_assert_test_result(const th_resp *r, int valid);
+
 /**
  * POST and GET .../test on @p h: both 200, equal but for duration_ms,
  * {valid, message, failure_type, errors, duration_ms} with valid == @p valid.

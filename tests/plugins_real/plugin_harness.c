@@ -1,14 +1,10 @@
 /* Shared by the tests of plugins that talk to real servers; see
  * plugin_harness.h. */
-#include <arpa/inet.h>
 #include <dlfcn.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <check.h>
 
@@ -295,22 +291,4 @@ void ph_assert_no_secret(json_object *res, const char *secret)
 	ck_assert_msg(strstr(ph_str(res), secret) == NULL, "secret in %s", ph_str(res));
 	ck_assert_msg(strstr(fake_log_message, secret) == NULL, "secret logged: %s",
 		      fake_log_message);
-}
-
-/* --- ports --------------------------------------------------------------- */
-
-int ph_free_port(void)
-{
-	struct sockaddr_in addr;
-	socklen_t len = sizeof(addr);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_ge(fd, 0);
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-	close(fd);
-	return ntohs(addr.sin_port);
 }

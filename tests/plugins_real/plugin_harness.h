@@ -77,7 +77,4 @@ void ph_assert_no_secret(json_object *res, const char *secret);
 const char *ph_cached(const char *key);
 int ph_cache_puts(void);
 
-/* A free TCP port on 127.0.0.1 (bound to port 0, then closed). */
-int ph_free_port(void);
-
 #endif /* CH_TEST_PLUGIN_HARNESS_H */

@@ -1,223 +1,44 @@
 /*
  * Tests of the bundled http plugin against a real HTTP server: dlopen()
  * the built http.so (CH_HTTP_PLUGIN) with a fake host and run its
- * operations against a libmicrohttpd server inside the test, on a free
- * loopback port (and a second one speaking TLS with a self-signed
- * certificate).
- *
- * The server's paths:
- *   /open/...   200 to anyone, and records the request
- *   /basic      200 with user alice, password s3cret-pw; else 401
- *   /bearer     200 with token tok-123abc; else 401
- *   /apikey     200 with X-Test-Key: key-456def; else 401
- *   /forbidden  403
- *   /down       503
- *   /slow       200 after two seconds
- *   anything else 404
- * The servers run on threads, so they are started in the checked fixture,
+ * operations against the libmicrohttpd servers of http_server.h (plain
+ * and TLS, on free loopback ports), started in the checked fixture,
  * inside each forked test.
  */
 #include <dlfcn.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <check.h>
 #include <json-c/json.h>
-#include <microhttpd.h>
 
 #include <connhub/plugin.h>
 
 #include "check_run.h"
+#include "free_port.h"
+#include "http_server.h"
 #include "plugin_harness.h"
 
 #ifndef CH_HTTP_PLUGIN
 #error "CH_HTTP_PLUGIN must name the built http.so"
 #endif
 
-#define USER "alice"
-#define PASSWORD "s3cret-pw"
-#define BASIC_HEADER "Basic YWxpY2U6czNjcmV0LXB3" /* base64("alice:s3cret-pw") */
-#define TOKEN "tok-123abc"
-#define KEY_HEADER "X-Test-Key"
-#define API_KEY "key-456def"
-
-/* A self-signed certificate for 127.0.0.1 and localhost, valid until
- * 2126, and its key: for the TLS tests only. */
-static const char tls_key[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgz8ybNYz7+TSRyb8+\n"
-	"8xnitTNuSq8rJ1GcqTAbQl1FAOahRANCAAQtS7B1fJvnxkj/1nXA3o4jDShQe1Uw\n"
-	"9d+Mqaq9w8AJjq4rCwRMPrFZ3wS2kWkQ8aBmUNSaHkNquw3HQIx5QbsG\n"
-	"-----END PRIVATE KEY-----\n";
-static const char tls_cert[] =
-	"-----BEGIN CERTIFICATE-----\n"
-	"MIIBmjCCAUGgAwIBAgIUInCZCeUffB9i0Dmvtu4loAp2+W4wCgYIKoZIzj0EAwIw\n"
-	"FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyMzE5NDkxMloYDzIxMjYxMDMw\n"
-	"MTk0OTEyWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n"
-	"PQMBBwNCAAQtS7B1fJvnxkj/1nXA3o4jDShQe1Uw9d+Mqaq9w8AJjq4rCwRMPrFZ\n"
-	"3wS2kWkQ8aBmUNSaHkNquw3HQIx5QbsGo28wbTAdBgNVHQ4EFgQUzeA8Yd032xB3\n"
-	"VdH7Q8n5/pJO38wwHwYDVR0jBBgwFoAUzeA8Yd032xB3VdH7Q8n5/pJO38wwDwYD\n"
-	"VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3QwCgYIKoZI\n"
-	"zj0EAwIDRwAwRAIgTnMMJRitgvDhRZt/swq6OQUTSg2kG51YVDJ6v3X5ApwCIA3o\n"
-	"XzBfF0fpd2ELANQwrDYcoXt/MKOHbCPBiFczsnk/\n"
-	"-----END CERTIFICATE-----\n";
-
 static ph_plugin plugin;
-static struct MHD_Daemon *server;
-static struct MHD_Daemon *tls_server;
-static int port;
-static int tls_port;
-static atomic_bool stopping; /* ends /slow early at teardown */
-
-/* What /open saw last. */
-static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	char method[16];
-	char path[256];
-	char query[64];
-	char agent[64];
-} seen;
-
-/* --- the server ------------------------------------------------------------ */
-
-static enum MHD_Result answer(struct MHD_Connection *c, unsigned int status)
-{
-	static const char body[] = "{}";
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-	if (r == NULL)
-		return MHD_NO;
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"t\"");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-/* Whether the request's header @p name is exactly @p value. */
-static bool header_is(struct MHD_Connection *c, const char *name, const char *value)
-{
-	const char *got = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-
-	return got != NULL && strcmp(got, value) == 0;
-}
-
-static void remember(struct MHD_Connection *c, const char *method, const char *url)
-{
-	const char *query = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "full");
-	const char *agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							MHD_HTTP_HEADER_USER_AGENT);
-
-	pthread_mutex_lock(&seen_lock);
-	snprintf(seen.method, sizeof(seen.method), "%s", method);
-	snprintf(seen.path, sizeof(seen.path), "%s", url);
-	snprintf(seen.query, sizeof(seen.query), "%s", query != NULL ? query : "");
-	snprintf(seen.agent, sizeof(seen.agent), "%s", agent != NULL ? agent : "");
-	pthread_mutex_unlock(&seen_lock);
-}
-
-/* Two seconds, or less when the test is ending. */
-static void slowly(void)
-{
-	struct timespec step = {0, 20 * 1000 * 1000};
-	int i;
-
-	for (i = 0; i < 100 && !atomic_load(&stopping); i++)
-		nanosleep(&step, NULL);
-}
-
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *upload,
-			      size_t *upload_size, void **req)
-{
-	(void)cls;
-	(void)version;
-	(void)upload;
-	(void)upload_size;
-	(void)req;
-	if (strncmp(url, "/open", 5) == 0) {
-		remember(c, method, url);
-		return answer(c, MHD_HTTP_OK);
-	}
-	if (strcmp(url, "/basic") == 0)
-		return answer(c, header_is(c, "Authorization", BASIC_HEADER) ? 200 : 401);
-	if (strcmp(url, "/bearer") == 0)
-		return answer(c, header_is(c, "Authorization", "Bearer " TOKEN) ? 200 : 401);
-	if (strcmp(url, "/apikey") == 0)
-		return answer(c, header_is(c, KEY_HEADER, API_KEY) ? 200 : 401);
-	if (strcmp(url, "/forbidden") == 0)
-		return answer(c, MHD_HTTP_FORBIDDEN);
-	if (strcmp(url, "/down") == 0)
-		return answer(c, MHD_HTTP_SERVICE_UNAVAILABLE);
-	if (strcmp(url, "/slow") == 0) {
-		slowly();
-		return answer(c, MHD_HTTP_OK);
-	}
-	return answer(c, MHD_HTTP_NOT_FOUND);
-}
-
-/* Starts a server on a free loopback port; TLS when @p tls. */
-static struct MHD_Daemon *start(bool tls, int *bound)
-{
-	struct sockaddr_in addr;
-	struct MHD_Daemon *d;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
-	const union MHD_DaemonInfo *info;
-
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (tls)
-		d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle, NULL,
-				     MHD_OPTION_SOCK_ADDR, &addr,
-				     MHD_OPTION_HTTPS_MEM_KEY, tls_key,
-				     MHD_OPTION_HTTPS_MEM_CERT, tls_cert, MHD_OPTION_END);
-	else
-		d = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
-				     MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
-	ck_assert_msg(d != NULL, "cannot start the %s test server", tls ? "TLS" : "HTTP");
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	ck_assert_ptr_nonnull(info);
-	*bound = info->port;
-	ck_assert_int_gt(*bound, 0);
-	return d;
-}
 
 static void plugin_setup(void)
 {
-	static const char *const proxies[] = {"http_proxy", "https_proxy", "all_proxy",
-					      "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", NULL};
-	size_t i;
-
-	/* curl honours proxy variables; the servers here are direct. */
-	for (i = 0; proxies[i] != NULL; i++)
-		unsetenv(proxies[i]);
-	atomic_store(&stopping, false);
-	memset(&seen, 0, sizeof(seen));
-	ck_assert_msg(MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES,
-		      "libmicrohttpd was built without TLS");
-	server = start(false, &port);
-	tls_server = start(true, &tls_port);
+	hs_no_proxy();
+	hs_start();
 	ph_open(&plugin, CH_HTTP_PLUGIN);
 }
 
 static void plugin_teardown(void)
 {
 	ph_close(&plugin);
-	atomic_store(&stopping, true);
-	MHD_stop_daemon(tls_server);
-	MHD_stop_daemon(server);
+	hs_stop();
 }
 
 /* A configuration for the test server as text: base URL path @p path
@@ -229,7 +50,7 @@ static const char *config(const char *path, const char *auth, const char *extra)
 
 	snprintf(text, sizeof(text),
 		 "{\"base_url\":\"http://127.0.0.1:%d%s\",\"auth\":\"%s\",\"timeout_ms\":5000%s%s}",
-		 port, path, auth, extra[0] != '\0' ? "," : "", extra);
+		 hs_port(), path, auth, extra[0] != '\0' ? "," : "", extra);
 	return text;
 }
 
@@ -395,17 +216,19 @@ START_TEST(test_test_none)
 {
 	char cfg[512], words[128];
 	json_object *res;
+	hs_seen seen;
 
 	snprintf(cfg, sizeof(cfg),
 		 "{\"base_url\":\"http://127.0.0.1:%d/open/v1/?sig=topsecret\",\"auth\":\"none\","
-		 "\"health_path\":\"/health?full=1\"}", port);
+		 "\"health_path\":\"/health?full=1\"}", hs_port());
 	res = test_config(cfg);
 	snprintf(words, sizeof(words), "GET http://127.0.0.1:%d/open/v1/health: answered 200 in ",
-		 port);
+		 hs_port());
 	ph_assert_valid(res, words);
 	ph_assert_valid(res, " ms");
 	ck_assert_ptr_null(strstr(ph_str(res), "topsecret")); /* no query in messages */
 	json_object_put(res);
+	seen = hs_last_open();
 	ck_assert_str_eq(seen.method, "GET");
 	ck_assert_str_eq(seen.path, "/open/v1/health");
 	ck_assert_str_eq(seen.query, "1");
@@ -418,15 +241,15 @@ START_TEST(test_test_each_auth)
 	json_object *res;
 
 	res = test_config(config("/basic", "basic",
-				 "\"user\":\"" USER "\",\"password\":\"" PASSWORD "\""));
+				 "\"user\":\"" HS_USER "\",\"password\":\"" HS_PASSWORD "\""));
 	ph_assert_valid(res, "/basic: answered 200");
-	ph_assert_no_secret(res, PASSWORD);
+	ph_assert_no_secret(res, HS_PASSWORD);
 	json_object_put(res);
-	res = test_config(config("", "bearer", "\"health_path\":\"/bearer\",\"token\":\"" TOKEN "\""));
+	res = test_config(config("", "bearer", "\"health_path\":\"/bearer\",\"token\":\"" HS_TOKEN "\""));
 	ph_assert_valid(res, "/bearer: answered 200");
 	json_object_put(res);
 	res = test_config(config("/", "api_key", "\"health_path\":\"/apikey\",\"header_name\":\""
-				 KEY_HEADER "\",\"api_key\":\"" API_KEY "\""));
+				 HS_KEY_HEADER "\",\"api_key\":\"" HS_API_KEY "\""));
 	ph_assert_valid(res, "/apikey: answered 200");
 	json_object_put(res);
 	/* A status other than 200 can be the healthy one. */
@@ -442,7 +265,7 @@ START_TEST(test_test_wrong_credentials)
 {
 	json_object *res;
 
-	res = test_config(config("/basic", "basic", "\"user\":\"" USER "\",\"password\":\"nope-pw\""));
+	res = test_config(config("/basic", "basic", "\"user\":\"" HS_USER "\",\"password\":\"nope-pw\""));
 	ph_assert_failed(res, "config_error", "/password", "answered 401");
 	ph_assert_no_secret(res, "nope-pw");
 	json_object_put(res);
@@ -451,10 +274,10 @@ START_TEST(test_test_wrong_credentials)
 	ph_assert_no_secret(res, "tok-wrong");
 	json_object_put(res);
 	res = test_config(config("/apikey", "api_key",
-				 "\"header_name\":\"X-Other\",\"api_key\":\"" API_KEY "\""));
+				 "\"header_name\":\"X-Other\",\"api_key\":\"" HS_API_KEY "\""));
 	ph_assert_failed(res, "config_error", "/api_key", "answered 401");
 	json_object_put(res);
-	res = test_config(config("/forbidden", "bearer", "\"token\":\"" TOKEN "\""));
+	res = test_config(config("/forbidden", "bearer", "\"token\":\"" HS_TOKEN "\""));
 	ph_assert_failed(res, "config_error", "/token", "answered 403");
 	json_object_put(res);
 	res = test_config(config("/basic", "none", ""));
@@ -468,11 +291,11 @@ START_TEST(test_test_secret_scrubbed)
 	json_object *res;
 
 	/* The key in the path (so in the message) is masked. */
-	res = test_config(config("/open", "api_key", "\"health_path\":\"/" API_KEY "\","
-				 "\"header_name\":\"X-K\",\"api_key\":\"" API_KEY "\","
+	res = test_config(config("/open", "api_key", "\"health_path\":\"/" HS_API_KEY "\","
+				 "\"header_name\":\"X-K\",\"api_key\":\"" HS_API_KEY "\","
 				 "\"expected_status\":204"));
 	ph_assert_failed(res, "config_error", "/expected_status", "/open/***: answered 200");
-	ph_assert_no_secret(res, API_KEY);
+	ph_assert_no_secret(res, HS_API_KEY);
 	json_object_put(res);
 }
 END_TEST
@@ -501,7 +324,7 @@ START_TEST(test_test_refused)
 	json_object *res;
 
 	snprintf(cfg, sizeof(cfg), "{\"base_url\":\"http://127.0.0.1:%d\",\"auth\":\"none\"}",
-		 ph_free_port());
+		 ch_free_port());
 	res = test_config(cfg);
 	ph_assert_failed(res, "transient_error", "/base_url", "Couldn't connect to server");
 	json_object_put(res);
@@ -540,21 +363,21 @@ START_TEST(test_test_tls)
 	json_object *res;
 
 	snprintf(cfg, sizeof(cfg), "{\"base_url\":\"https://127.0.0.1:%d/open\",\"auth\":\"none\"}",
-		 tls_port);
+		 hs_tls_port());
 	res = test_config(cfg);
 	ph_assert_failed(res, "config_error", "/verify_tls", "certificate");
 	json_object_put(res);
 
 	snprintf(cfg, sizeof(cfg),
 		 "{\"base_url\":\"https://127.0.0.1:%d/open\",\"auth\":\"none\","
-		 "\"verify_tls\":false}", tls_port);
+		 "\"verify_tls\":false}", hs_tls_port());
 	res = test_config(cfg);
 	ph_assert_valid(res, "answered 200");
 	json_object_put(res);
 
 	/* TLS to a server that does not speak it: a failed handshake. */
 	snprintf(cfg, sizeof(cfg), "{\"base_url\":\"https://127.0.0.1:%d/open\",\"auth\":\"none\"}",
-		 port);
+		 hs_port());
 	res = test_config(cfg);
 	ph_assert_failed(res, "transient_error", NULL, "GET https://127.0.0.1:");
 	json_object_put(res);
@@ -641,7 +464,7 @@ START_TEST(test_test_concurrent)
 	size_t i;
 
 	snprintf(input, sizeof(input), "{\"config\":%s}",
-		 config("/basic", "basic", "\"user\":\"" USER "\",\"password\":\"" PASSWORD "\""));
+		 config("/basic", "basic", "\"user\":\"" HS_USER "\",\"password\":\"" HS_PASSWORD "\""));
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(pthread_create(&threads[i], NULL, concurrent_test, input), 0);
 	for (i = 0; i < 4; i++) {

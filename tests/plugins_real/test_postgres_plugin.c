@@ -3,377 +3,30 @@
  * dlopen() the built postgres.so (CH_POSTGRES_PLUGIN) with a fake host and
  * run its operations.
  *
- * The unchecked fixture starts a server of its own: initdb into a
- * temporary folder with SCRAM password authentication, on a free loopback
- * port, with its Unix socket in that folder. As root (how the test suite
- * runs) the server runs as the `postgres` system user through runuser; as
- * anyone else, as the user running the tests. It is stopped and the folder removed in the
- * teardown, also when tests fail. Without the PostgreSQL server programs
- * (initdb, pg_ctl) the tests fail: install the Debian package postgresql,
- * or point CH_PG_BINDIR at the folder holding them.
+ * The unchecked fixture starts a server of its own (pg_server.h) and
+ * stops it, removing its folder, in the teardown, also when tests fail.
  */
 #include <dlfcn.h>
-#include <fcntl.h>
-#include <glob.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <check.h>
 #include <json-c/json.h>
-#include <libpq-fe.h>
 
 #include <connhub/plugin.h>
 
 #include "check_run.h"
+#include "free_port.h"
+#include "pg_server.h"
 #include "plugin_harness.h"
 
 #ifndef CH_POSTGRES_PLUGIN
 #error "CH_POSTGRES_PLUGIN must name the built postgres.so"
 #endif
 
-#define ADMIN "chadmin"
-#define ADMIN_PW "admin-pw-9f3k"
-#define APP "app"
-#define APP_PW "app-pw-4d7q"
-#define APP_DB "appdb"
-#define TRUST_DB "chtrust" /* pg_hba lets anyone in by trust */
-
-/* The server, set up once in the runner process. */
-static struct {
-	char bindir[512];
-	char dir[256];     /* the temporary folder */
-	char log[300];     /* output of the commands run */
-	char version[512]; /* SELECT version() */
-	int port;
-	bool as_root;      /* commands run through runuser -u postgres */
-	bool started;
-} pg;
-
 static ph_plugin plugin;
-
-/* --- finding and running the server programs ------------------------------ */
-
-/* Whether @p dir holds initdb and pg_ctl. */
-static bool has_server_programs(const char *dir)
-{
-	char path[600];
-
-	snprintf(path, sizeof(path), "%s/initdb", dir);
-	if (access(path, X_OK) != 0)
-		return false;
-	snprintf(path, sizeof(path), "%s/pg_ctl", dir);
-	return access(path, X_OK) == 0;
-}
-
-/* The newest /usr/lib/postgresql/<major>/bin (Debian's layout). */
-static bool find_debian_bindir(void)
-{
-	glob_t g;
-	long best = -1, major;
-	size_t i;
-
-	if (glob("/usr/lib/postgresql/*/bin", 0, NULL, &g) != 0)
-		return false;
-	for (i = 0; i < g.gl_pathc; i++) {
-		major = strtol(g.gl_pathv[i] + strlen("/usr/lib/postgresql/"), NULL, 10);
-		if (major > best && has_server_programs(g.gl_pathv[i])) {
-			best = major;
-			snprintf(pg.bindir, sizeof(pg.bindir), "%s", g.gl_pathv[i]);
-		}
-	}
-	globfree(&g);
-	return best >= 0;
-}
-
-/* Finds initdb and pg_ctl: $CH_PG_BINDIR, Debian's folders, then PATH. */
-static bool find_bindir(void)
-{
-	const char *env = getenv("CH_PG_BINDIR");
-	const char *path = getenv("PATH");
-	char dir[512];
-	size_t len;
-
-	if (env != NULL && env[0] != '\0') {
-		snprintf(pg.bindir, sizeof(pg.bindir), "%s", env);
-		return has_server_programs(pg.bindir);
-	}
-	if (find_debian_bindir())
-		return true;
-	while (path != NULL && path[0] != '\0') {
-		len = strcspn(path, ":");
-		snprintf(dir, sizeof(dir), "%.*s", (int)len, path);
-		if (len > 0 && has_server_programs(dir)) {
-			snprintf(pg.bindir, sizeof(pg.bindir), "%s", dir);
-			return true;
-		}
-		path += len + (path[len] == ':' ? 1 : 0);
-	}
-	return false;
-}
-
-/* In the child: output to the log, input from /dev/null, cwd the folder
- * (the server's user may not enter the test's own). */
-static void child_io(void)
-{
-	int out = open(pg.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	int in = open("/dev/null", O_RDONLY);
-
-	if (out >= 0) {
-		dup2(out, STDOUT_FILENO);
-		dup2(out, STDERR_FILENO);
-		close(out);
-	}
-	if (in >= 0) {
-		dup2(in, STDIN_FILENO);
-		close(in);
-	}
-	if (chdir(pg.dir) != 0)
-		_exit(126);
-}
-
-/* Runs the server program @p prog with @p args (NULL-terminated) as the
- * server's user. Returns its exit status, or -1. */
-static int run_prog(const char *prog, const char *const *args)
-{
-	const char *argv[32];
-	char path[600];
-	size_t n = 0;
-	int status;
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s/%s", pg.bindir, prog);
-	if (pg.as_root) {
-		argv[n++] = "runuser";
-		argv[n++] = "-u";
-		argv[n++] = "postgres";
-		argv[n++] = "--";
-	}
-	argv[n++] = path;
-	for (; *args != NULL && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		child_io();
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int pg_ctl(const char *action, const char *mode)
-{
-	char data[300];
-	const char *start[] = {"-D", data, "-l", NULL, "-w", "-t", "60", "start", NULL};
-	const char *stop[] = {"-D", data, "-m", mode, "-w", "-t", "60", "stop", NULL};
-	char log[300];
-
-	snprintf(data, sizeof(data), "%s/data", pg.dir);
-	snprintf(log, sizeof(log), "%s/server.log", pg.dir);
-	start[3] = log;
-	return run_prog("pg_ctl", strcmp(action, "start") == 0 ? start : stop);
-}
-
-/* --- setting the server up --------------------------------------------------- */
-
-static void write_file(const char *name, const char *mode, const char *text)
-{
-	char path[300];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", pg.dir, name);
-	f = fopen(path, mode);
-	if (f == NULL)
-		return; /* initdb or the server will say what is missing */
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Prints a file of the folder to stderr, to explain a failed setup. */
-static void dump(const char *name)
-{
-	char path[300], line[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", pg.dir, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return;
-	fprintf(stderr, "--- %s\n", path);
-	while (fgets(line, sizeof(line), f) != NULL)
-		fputs(line, stderr);
-	fclose(f);
-}
-
-/* Stops the server and removes the folder; safe to call at any point. */
-static void server_cleanup(void)
-{
-	const char *rm[] = {"rm", "-rf", pg.dir, NULL};
-	pid_t pid;
-	int status;
-
-	if (pg.started)
-		(void)pg_ctl("stop", "immediate");
-	pg.started = false;
-	if (pg.dir[0] == '\0')
-		return;
-	pid = fork();
-	if (pid == 0) {
-		execvp(rm[0], (char *const *)rm);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, &status, 0);
-	pg.dir[0] = '\0';
-}
-
-/* Ends a setup that went wrong: says why, cleans up, fails. */
-static void setup_failed(const char *why)
-{
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), "PostgreSQL test server: %s", why);
-	if (pg.dir[0] != '\0') {
-		dump("cmd.log");
-		dump("server.log");
-	}
-	server_cleanup();
-	ck_abort_msg("%s", msg);
-}
-
-/* Makes the folder, owned by the server's user. */
-static void make_dir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	struct passwd *pw;
-
-	/* /tmp unless told otherwise: the postgres user must reach it. */
-	snprintf(pg.dir, sizeof(pg.dir), "%s/ch-pg-XXXXXX", tmp != NULL ? tmp : "/tmp");
-	if (mkdtemp(pg.dir) == NULL) {
-		pg.dir[0] = '\0';
-		setup_failed("cannot make a temporary folder");
-	}
-	snprintf(pg.log, sizeof(pg.log), "%s/cmd.log", pg.dir);
-	pg.as_root = geteuid() == 0;
-	if (!pg.as_root)
-		return;
-	pw = getpwnam("postgres");
-	if (pw == NULL)
-		setup_failed("running as root needs the `postgres` system user to run the "
-			     "server (the Debian package postgresql creates it)");
-	if (chown(pg.dir, pw->pw_uid, pw->pw_gid) != 0)
-		setup_failed("cannot give the temporary folder to the postgres user");
-}
-
-/* initdb with SCRAM authentication; the server's settings and pg_hba. */
-static void init_cluster(void)
-{
-	char pwfile[300], data[300], conf[1024];
-	const char *args[] = {"-D", data, "-U", ADMIN, NULL, "--auth=scram-sha-256",
-			      "--no-locale", "-E", "UTF8", "--no-sync", "--no-instructions",
-			      NULL};
-
-	write_file("pw", "w", ADMIN_PW "\n");
-	snprintf(pwfile, sizeof(pwfile), "--pwfile=%s/pw", pg.dir);
-	snprintf(data, sizeof(data), "%s/data", pg.dir);
-	args[4] = pwfile;
-	if (pg.as_root) {
-		struct passwd *pw = getpwnam("postgres");
-		char path[300];
-
-		snprintf(path, sizeof(path), "%s/pw", pg.dir);
-		if (pw == NULL || chown(path, pw->pw_uid, pw->pw_gid) != 0)
-			setup_failed("cannot give the password file to the postgres user");
-	}
-	if (run_prog("initdb", args) != 0)
-		setup_failed("initdb failed");
-	snprintf(conf, sizeof(conf),
-		 "listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\n"
-		 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-		 "max_connections = 30\nshared_buffers = 16MB\n"
-		 "dynamic_shared_memory_type = mmap\nlc_messages = 'C'\n",
-		 pg.port, pg.dir);
-	write_file("data/postgresql.conf", "a", conf);
-	write_file("data/pg_hba.conf", "w",
-		   "local all all scram-sha-256\n"
-		   "host " TRUST_DB " all 127.0.0.1/32 trust\n"
-		   "host all all 127.0.0.1/32 scram-sha-256\n");
-}
-
-/* Runs @p sql on @p db as @p user; false with the reason on failure. */
-static bool sql(const char *db, const char *user, const char *password, const char *text,
-		char *why, size_t size)
-{
-	char port[8];
-	const char *keys[] = {"host", "port", "dbname", "user", "password", NULL};
-	const char *values[] = {"127.0.0.1", port, db, user, password, NULL};
-	PGresult *res = NULL;
-	PGconn *conn;
-	bool ok;
-
-	snprintf(port, sizeof(port), "%d", pg.port);
-	conn = PQconnectdbParams(keys, values, 0);
-	ok = conn != NULL && PQstatus(conn) == CONNECTION_OK;
-	if (ok) {
-		res = PQexec(conn, text);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-		     PQresultStatus(res) == PGRES_TUPLES_OK;
-	}
-	if (ok && PQresultStatus(res) == PGRES_TUPLES_OK)
-		snprintf(pg.version, sizeof(pg.version), "%s", PQgetvalue(res, 0, 0));
-	if (!ok)
-		snprintf(why, size, "%s: %s", text, conn != NULL ? PQerrorMessage(conn) : "no memory");
-	PQclear(res);
-	PQfinish(conn);
-	return ok;
-}
-
-/* The role, databases and two tables the tests use. */
-static void populate(void)
-{
-	char why[1024];
-
-	if (!sql("postgres", ADMIN, ADMIN_PW,
-		 "CREATE ROLE " APP " LOGIN PASSWORD '" APP_PW "'", why, sizeof(why)) ||
-	    !sql("postgres", ADMIN, ADMIN_PW, "CREATE DATABASE " APP_DB " OWNER " APP, why,
-		 sizeof(why)) ||
-	    !sql("postgres", ADMIN, ADMIN_PW, "CREATE DATABASE " TRUST_DB, why, sizeof(why)) ||
-	    !sql(APP_DB, APP, APP_PW, "CREATE TABLE t1 (a integer); CREATE TABLE t2 (b text)",
-		 why, sizeof(why)) ||
-	    !sql(APP_DB, APP, APP_PW, "SELECT version()", why, sizeof(why)))
-		setup_failed(why);
-}
-
-static void server_setup(void)
-{
-	memset(&pg, 0, sizeof(pg));
-	if (!find_bindir())
-		ck_abort_msg("PostgreSQL server programs (initdb, pg_ctl) not found in "
-			     "$CH_PG_BINDIR, /usr/lib/postgresql/*/bin or PATH: install the "
-			     "Debian package postgresql (apt-get install postgresql), or set "
-			     "CH_PG_BINDIR");
-	pg.port = ph_free_port();
-	make_dir();
-	init_cluster();
-	if (pg_ctl("start", NULL) != 0)
-		setup_failed("pg_ctl start failed");
-	pg.started = true;
-	populate();
-}
-
-static void server_teardown(void)
-{
-	server_cleanup();
-}
 
 /* --- per test ---------------------------------------------------------------- */
 
@@ -397,7 +50,7 @@ static const char *config(const char *db, const char *auth, const char *user,
 	snprintf(text, sizeof(text),
 		 "{\"host\":\"127.0.0.1\",\"port\":%d,\"database\":\"%s\",\"auth\":\"%s\""
 		 "%s%s%s%s%s%s%s%s,\"connect_timeout_s\":5}",
-		 pg.port, db, auth,
+		 pgs_port(), db, auth,
 		 user != NULL ? ",\"user\":\"" : "", user != NULL ? user : "",
 		 user != NULL ? "\"" : "",
 		 password != NULL ? ",\"password\":\"" : "", password != NULL ? password : "",
@@ -569,13 +222,13 @@ START_TEST(test_test_valid)
 {
 	json_object *res;
 
-	res = ph_test(plugin.type->test, config(APP_DB, "password", APP, APP_PW, ""));
-	ph_assert_valid(res, pg.version);
-	ph_assert_valid(res, "connected to database \"" APP_DB "\" on 127.0.0.1 port");
-	ph_assert_valid(res, "as " APP);
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "password", PGS_APP, PGS_APP_PW, ""));
+	ph_assert_valid(res, pgs_version());
+	ph_assert_valid(res, "connected to database \"" PGS_APP_DB "\" on 127.0.0.1 port");
+	ph_assert_valid(res, "as " PGS_APP);
 	ph_assert_valid(res, "; 2 tables");
 	ck_assert_ptr_null(strstr(ph_text(res, "message"), "cached"));
-	ph_assert_no_secret(res, APP_PW);
+	ph_assert_no_secret(res, PGS_APP_PW);
 	json_object_put(res);
 	ck_assert_str_eq(ph_cached("tables"), "[\"public.t1\", \"public.t2\"]");
 	ck_assert_int_eq(ph_cache_puts(), 1);
@@ -586,7 +239,7 @@ START_TEST(test_test_valid)
 			 CH_OK);
 	json_object_put(res);
 	res = ph_test(plugin.type->test,
-		      config("postgres", "password", ADMIN, ADMIN_PW, "\"sslmode\":\"disable\""));
+		      config("postgres", "password", PGS_ADMIN, PGS_ADMIN_PW, "\"sslmode\":\"disable\""));
 	ph_assert_valid(res, "; 0 tables");
 	json_object_put(res);
 	ck_assert_str_eq(ph_cached("tables"), "[]");
@@ -600,12 +253,12 @@ START_TEST(test_table_list_cached_until_refresh)
 	json_object *res, *out = NULL;
 	char why[512];
 
-	res = ph_test(plugin.type->test, config(APP_DB, "password", APP, APP_PW, ""));
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "password", PGS_APP, PGS_APP_PW, ""));
 	ph_assert_valid(res, "; 2 tables");
 	json_object_put(res);
-	ck_assert_msg(sql(APP_DB, APP, APP_PW, "CREATE TABLE t3 (c integer)", why, sizeof(why)),
-		      "%s", why);
-	res = ph_test(plugin.type->test, config(APP_DB, "password", APP, APP_PW, ""));
+	ck_assert_msg(pgs_sql(PGS_APP_DB, PGS_APP, PGS_APP_PW, "CREATE TABLE t3 (c integer)", why,
+			      sizeof(why)), "%s", why);
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "password", PGS_APP, PGS_APP_PW, ""));
 	ph_assert_valid(res, "; 2 tables (cached list; refresh lists them again)");
 	json_object_put(res);
 	ck_assert_int_eq(ph_cache_puts(), 1);
@@ -613,11 +266,12 @@ START_TEST(test_table_list_cached_until_refresh)
 			 CH_OK);
 	json_object_put(out);
 	ck_assert_ptr_null(ph_cached("tables"));
-	res = ph_test(plugin.type->test, config(APP_DB, "password", APP, APP_PW, ""));
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "password", PGS_APP, PGS_APP_PW, ""));
 	ph_assert_valid(res, "; 3 tables");
 	json_object_put(res);
 	ck_assert_str_eq(ph_cached("tables"), "[\"public.t1\", \"public.t2\", \"public.t3\"]");
-	ck_assert_msg(sql(APP_DB, APP, APP_PW, "DROP TABLE t3", why, sizeof(why)), "%s", why);
+	ck_assert_msg(pgs_sql(PGS_APP_DB, PGS_APP, PGS_APP_PW, "DROP TABLE t3", why, sizeof(why)),
+		      "%s", why);
 }
 END_TEST
 
@@ -625,21 +279,21 @@ START_TEST(test_test_wrong_password)
 {
 	json_object *res;
 
-	res = ph_test(plugin.type->test, config(APP_DB, "password", APP, "not-" APP_PW, ""));
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "password", PGS_APP, "not-" PGS_APP_PW, ""));
 	ph_assert_failed(res, "config_error", "/password", "password authentication failed");
 	ck_assert_str_eq(ph_text(json_object_array_get_idx(ph_get(res, "errors"), 0), "message"),
 			 "the server refused the user name or password");
-	ph_assert_no_secret(res, "not-" APP_PW);
+	ph_assert_no_secret(res, "not-" PGS_APP_PW);
 	json_object_put(res);
 	ck_assert_int_eq(ph_cache_puts(), 0);
 
 	/* SCRAM does not tell a missing role from a wrong password. */
-	res = ph_test(plugin.type->test, config(APP_DB, "password", "ghost", APP_PW, ""));
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "password", "ghost", PGS_APP_PW, ""));
 	ph_assert_failed(res, "config_error", "/password", "password authentication failed");
 	json_object_put(res);
 
 	/* No password where the server asks for one. */
-	res = ph_test(plugin.type->test, config(APP_DB, "trust", APP, NULL, ""));
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "trust", PGS_APP, NULL, ""));
 	ph_assert_failed(res, "config_error", "/auth", "no password supplied");
 	json_object_put(res);
 }
@@ -649,14 +303,14 @@ START_TEST(test_test_unknown_database)
 {
 	json_object *res;
 
-	res = ph_test(plugin.type->test, config("nodb", "password", APP, APP_PW, ""));
+	res = ph_test(plugin.type->test, config("nodb", "password", PGS_APP, PGS_APP_PW, ""));
 	ph_assert_failed(res, "config_error", "/database", "database \"nodb\" does not exist");
 	json_object_put(res);
 
 	/* The password is scrubbed even from what the server says. */
-	res = ph_test(plugin.type->test, config(ADMIN_PW, "password", ADMIN, ADMIN_PW, ""));
+	res = ph_test(plugin.type->test, config(PGS_ADMIN_PW, "password", PGS_ADMIN, PGS_ADMIN_PW, ""));
 	ph_assert_failed(res, "config_error", "/database", "database \"***\" does not exist");
-	ph_assert_no_secret(res, ADMIN_PW);
+	ph_assert_no_secret(res, PGS_ADMIN_PW);
 	json_object_put(res);
 }
 END_TEST
@@ -665,11 +319,11 @@ START_TEST(test_test_trust)
 {
 	json_object *res;
 
-	res = ph_test(plugin.type->test, config(TRUST_DB, "trust", APP, NULL, ""));
-	ph_assert_valid(res, "connected to database \"" TRUST_DB "\"");
+	res = ph_test(plugin.type->test, config(PGS_TRUST_DB, "trust", PGS_APP, NULL, ""));
+	ph_assert_valid(res, "connected to database \"" PGS_TRUST_DB "\"");
 	json_object_put(res);
 
-	res = ph_test(plugin.type->test, config(TRUST_DB, "trust", "ghost", NULL, ""));
+	res = ph_test(plugin.type->test, config(PGS_TRUST_DB, "trust", "ghost", NULL, ""));
 	ph_assert_failed(res, "config_error", "/user", "role \"ghost\" does not exist");
 	json_object_put(res);
 }
@@ -693,7 +347,7 @@ START_TEST(test_test_refused)
 
 	snprintf(cfg, sizeof(cfg),
 		 "{\"host\":\"127.0.0.1\",\"port\":%d,\"database\":\"d\",\"auth\":\"trust\"}",
-		 ph_free_port());
+		 ch_free_port());
 	res = ph_test(plugin.type->test, cfg);
 	ph_assert_failed(res, "transient_error", "/port", "Connection refused");
 	ck_assert_ptr_null(strchr(ph_text(res, "message"), '\n'));
@@ -760,7 +414,7 @@ START_TEST(test_test_concurrent)
 	size_t i;
 
 	snprintf(input, sizeof(input), "{\"config\":%s}",
-		 config(APP_DB, "password", APP, APP_PW, ""));
+		 config(PGS_APP_DB, "password", PGS_APP, PGS_APP_PW, ""));
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(pthread_create(&threads[i], NULL, concurrent_test, input), 0);
 	for (i = 0; i < 4; i++) {
@@ -793,13 +447,13 @@ START_TEST(test_test_server_stopped)
 {
 	json_object *res;
 
-	ck_assert_int_eq(pg_ctl("stop", "fast"), 0);
-	res = ph_test(plugin.type->test, config(APP_DB, "password", APP, APP_PW, ""));
+	ck_assert_int_eq(pgs_ctl_stop(), 0);
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "password", PGS_APP, PGS_APP_PW, ""));
 	ph_assert_failed(res, "transient_error", "/port", "Connection refused");
 	json_object_put(res);
-	ck_assert_int_eq(pg_ctl("start", NULL), 0);
-	res = ph_test(plugin.type->test, config(APP_DB, "password", APP, APP_PW, ""));
-	ph_assert_valid(res, pg.version);
+	ck_assert_int_eq(pgs_ctl_start(), 0);
+	res = ph_test(plugin.type->test, config(PGS_APP_DB, "password", PGS_APP, PGS_APP_PW, ""));
+	ph_assert_valid(res, pgs_version());
 	json_object_put(res);
 }
 END_TEST
@@ -809,7 +463,7 @@ static Suite *postgres_suite(void)
 	Suite *s = suite_create("postgres_plugin");
 	TCase *tc = tcase_create("plugin");
 
-	tcase_add_unchecked_fixture(tc, server_setup, server_teardown);
+	tcase_add_unchecked_fixture(tc, pgs_start, pgs_stop);
 	tcase_add_checked_fixture(tc, plugin_setup, plugin_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_descriptor);
