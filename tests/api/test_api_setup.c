@@ -1141,10 +1141,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	int rc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = ch_check_run(suite());
-	curl_global_cleanup();
-	return rc;
+	return th_run_suite(suite());
 }
