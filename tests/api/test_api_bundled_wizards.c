@@ -78,33 +78,24 @@ static void assert_unchanged(const char *name, const th_resp *before)
 	th_resp_free(&r);
 }
 
-/* next with @p model answers 422 naming exactly @p pointers, and the step
- * stays as it was. */
-static void assert_refused(const char *name, const char *model, const char *const *pointers)
+/* POST .../setup/TAIL (next or finish) with @p model answers 422 naming
+ * exactly @p pointers, and the session stays as it was. */
+static void assert_refused_at(const char *tail, const char *name, const char *model,
+			      const char *const *pointers)
 {
 	th_resp before, r;
 
 	call("GET", name, "/setup/current", NULL, 200, &before);
-	call("POST", name, "/setup/next", model, 422, &r);
+	call("POST", name, tail, model, 422, &r);
 	wz_assert_invalid(&r, pointers);
 	th_resp_free(&r);
 	assert_unchanged(name, &before);
 	th_resp_free(&before);
 }
 
-/* finish with @p model answers 422 naming exactly @p pointers; the
- * session stays as it was. */
-static void assert_finish_refused(const char *name, const char *model,
-				  const char *const *pointers)
+static void assert_refused(const char *name, const char *model, const char *const *pointers)
 {
-	th_resp before, r;
-
-	call("GET", name, "/setup/current", NULL, 200, &before);
-	call("POST", name, "/setup/finish", model, 422, &r);
-	wz_assert_invalid(&r, pointers);
-	th_resp_free(&r);
-	assert_unchanged(name, &before);
-	th_resp_free(&before);
+	assert_refused_at("/setup/next", name, model, pointers);
 }
 
 /* At the first step: finish and previous answer 409 saying why. */
@@ -184,8 +175,8 @@ START_TEST(sqlite_wizard)
 	ck_assert_int_eq(json_object_get_int(wz_at(model_of(&r), "busy_timeout_ms")), 5000);
 	th_resp_free(&r);
 	assert_last_step_409("orders");
-	assert_finish_refused("orders", "{\"busy_timeout_ms\":-1}",
-			      (const char *const[]){"/busy_timeout_ms", NULL});
+	assert_refused_at("/setup/finish", "orders", "{\"busy_timeout_ms\":-1}",
+			  (const char *const[]){"/busy_timeout_ms", NULL});
 	restart_keeps("orders");
 	call("POST", "orders", "/setup/previous", NULL, 200, &r);
 	wz_assert_step(r.json, "file", 1, 0, 0);
