@@ -5,10 +5,14 @@
  * handler against each other. Other processes (the CLI) are covered by the
  * busy timeout.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -109,11 +113,14 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 
 /* --- connections and statements ------------------------------------------- */
 
+/* Connections run with extended result codes, so a constraint failure says
+ * which: only a unique key taken is "exists" (409); a foreign key, NOT
+ * NULL or CHECK failure is the server's own fault. */
 static int sq_fail(sqlite3 *db, int rc, const char *what)
 {
 	int code = CH_E_IO;
 
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		code = CH_E_EXISTS;
 	else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		code = CH_E_TRANSIENT;
@@ -146,6 +153,7 @@ static int open_db(const char *path, sqlite3 **out)
 		*out = NULL;
 		return CH_E_IO;
 	}
+	sqlite3_extended_result_codes(*out, 1);
 	sqlite3_busy_timeout(*out, 5000);
 	/* NORMAL in WAL mode: a commit survives the process dying (kill -9);
 	 * only an OS crash or power loss can drop the last transactions. */
@@ -287,20 +295,35 @@ static int write_texts(sq_store *st, int idx, const char *what, const char *cons
 
 /* --- open, migrate, close ------------------------------------------------------ */
 
-static int migrate(sqlite3 *db)
+static int schema_at(sqlite3 *db)
 {
 	sqlite3_stmt *s = NULL;
-	int version = 0, rc;
+	int version = 0;
 
-	rc = exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_version(version INTEGER "
-		      "NOT NULL)");
-	if (rc != CH_OK)
-		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &s, NULL) ==
 		    SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
+	return version;
+}
+
+/* Applies the migrations the database lacks, in one transaction; refuses a
+ * database a newer connhub has migrated (its schema is unknown here). */
+static int migrate(sqlite3 *db, const char *path)
+{
+	int version, rc;
+
+	rc = exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_version(version INTEGER "
+		      "NOT NULL)");
+	if (rc != CH_OK)
+		return rc;
+	version = schema_at(db);
+	if (version > ch_store_sqlite_migration_count)
+		rc = ch_error_set(CH_E_UNSUPPORTED,
+				  "database %s is at schema version %d, newer than this connhub "
+				  "knows (%d): run the connhub version that wrote it, or a newer one",
+				  path, version, ch_store_sqlite_migration_count);
 	for (int v = version; rc == CH_OK && v < ch_store_sqlite_migration_count; v++) {
 		char bump[64];
 
@@ -314,6 +337,38 @@ static int migrate(sqlite3 *db)
 		return rc;
 	}
 	return exec(db, "COMMIT");
+}
+
+/* Makes @p path readable by its owner alone: created with mode 0600 when
+ * @p create (SQLite gives the -wal and -shm files the database file's
+ * mode), an existing file with group or other access tightened to 0600. */
+static int private_file(const char *path, int create)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	struct stat st;
+	int rc = CH_OK;
+
+	if (fd < 0 && !create && errno == ENOENT)
+		return CH_OK;
+	if (fd < 0)
+		return ch_error_set(CH_E_IO, "database %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) != 0))
+		rc = ch_error_set(CH_E_IO, "database %s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static int private_files(const char *path)
+{
+	static const char *const suffixes[] = {"-wal", "-shm"};
+	char other[4200];
+	int rc = private_file(path, 1);
+
+	for (size_t i = 0; rc == CH_OK && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(other, sizeof(other), "%s%s", path, suffixes[i]);
+		rc = private_file(other, 0);
+	}
+	return rc;
 }
 
 static void sq_close(ch_store *base)
@@ -353,11 +408,13 @@ int ch_store_open_sqlite(ch_store **out, const char *path)
 	pthread_key_create(&st->key, NULL);
 	pthread_mutex_init(&st->write_lock, NULL);
 	pthread_mutex_init(&st->conns_lock, NULL);
-	rc = open_db(path, &db);
+	rc = private_files(path);
+	if (rc == CH_OK)
+		rc = open_db(path, &db);
 	if (rc == CH_OK)
 		rc = exec(db, "PRAGMA journal_mode = WAL");
 	if (rc == CH_OK)
-		rc = migrate(db);
+		rc = migrate(db, path);
 	sqlite3_close(db);
 	if (rc != CH_OK) {
 		sq_close(&st->base);
@@ -376,12 +433,16 @@ int ch_store_schema_version(void)
 
 static int sq_account_create(ch_store *base, const char *name, char id_out[CH_ID_LEN])
 {
-	char now[CH_TIME_LEN];
-	const char *texts[3] = {id_out, name, now};
+	char id[CH_ID_LEN], now[CH_TIME_LEN];
+	const char *texts[3] = {id, name, now};
+	int rc;
 
-	ch_store_new_id("acc", id_out);
+	ch_store_new_id("acc", id);
 	ch_store_now(now);
-	return write_texts((sq_store *)base, S_ACC_INSERT, "create account", texts, 3, NULL);
+	rc = write_texts((sq_store *)base, S_ACC_INSERT, "create account", texts, 3, NULL);
+	if (rc == CH_OK)
+		memcpy(id_out, id, CH_ID_LEN); /* a failure leaves id_out as it was */
+	return rc;
 }
 
 /* Runs a one-row query bound with text @p a (and @p b); CH_OK on a row. */

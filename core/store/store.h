@@ -108,8 +108,12 @@ struct ch_store {
 
 /**
  * Opens (creating if needed) the SQLite database at @p path in WAL mode and
- * applies the migrations it lacks, in one transaction.
- * @return CH_OK; CH_E_IO with ch_error_last() saying why.
+ * applies the migrations it lacks, in one transaction. The file (and its
+ * -wal and -shm) is created with mode 0600; an existing one readable by
+ * group or others is tightened to 0600.
+ * @return CH_OK; CH_E_UNSUPPORTED when the database is at a schema version
+ *         newer than this build knows (a newer connhub migrated it); CH_E_IO
+ *         with ch_error_last() saying why.
  */
 int ch_store_open_sqlite(ch_store **out, const char *path);
 

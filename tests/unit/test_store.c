@@ -1,0 +1,153 @@
+/*
+ * The SQLite store: which constraint failures are "exists", refusing a
+ * database of a newer schema, the database files readable by their owner
+ * alone.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "check_run.h"
+#include "error.h"
+#include "store/store.h"
+
+static char dir[64], path[128];
+
+static ch_store *open_new(void)
+{
+	ch_store *st = NULL;
+
+	snprintf(dir, sizeof(dir), "/tmp/connhub-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/connhub.db", dir);
+	ck_assert_int_eq(ch_store_open_sqlite(&st, path), CH_OK);
+	return st;
+}
+
+static void remove_dir(void)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Runs SQL on the database file with a connection of its own. */
+static void sql(const char *text)
+{
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, text, NULL, NULL, NULL) == SQLITE_OK, "%s: %s", text,
+		      sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static void fill_row(ch_connector_row *row, const char *account, const char *name)
+{
+	memset(row, 0, sizeof(*row));
+	ch_store_new_id("con", row->id);
+	snprintf(row->account_id, sizeof(row->account_id), "%s", account);
+	snprintf(row->name, sizeof(row->name), "%s", name);
+	snprintf(row->type, sizeof(row->type), "t");
+	snprintf(row->type_version, sizeof(row->type_version), "1.0.0");
+	snprintf(row->status, sizeof(row->status), "CREATED");
+	ch_store_now(row->created_at);
+	memcpy(row->updated_at, row->created_at, sizeof(row->updated_at));
+	row->doc = json_tokener_parse("{\"config\":{\"a\":1}}");
+}
+
+static mode_t mode_of(const char *p)
+{
+	struct stat st;
+
+	ck_assert_msg(stat(p, &st) == 0, "%s is missing", p);
+	return st.st_mode & 0777;
+}
+
+START_TEST(only_a_taken_key_is_exists)
+{
+	ch_store *st = open_new();
+	ch_connector_row row, again;
+	char account[CH_ID_LEN];
+	uint8_t hash[CH_TOKEN_HASH_LEN] = {1};
+
+	ck_assert_int_eq(ch_store_account_create(st, "a", account), CH_OK);
+	ck_assert_int_eq(ch_store_account_create(st, "a", account), CH_E_EXISTS);
+	fill_row(&row, account, "one");
+	ck_assert_msg(ch_store_connector_insert(st, &row, NULL, NULL) == CH_OK, "%s",
+		      ch_error_last()->message);
+	fill_row(&again, account, "one");
+	ck_assert_int_eq(ch_store_connector_insert(st, &again, NULL, NULL), CH_E_EXISTS);
+	ch_connector_row_clear(&again);
+	/* a foreign key that points nowhere is the server's fault, not a 409 */
+	fill_row(&again, "acc_nobody", "two");
+	ck_assert_int_eq(ch_store_connector_insert(st, &again, NULL, NULL), CH_E_IO);
+	ck_assert_ptr_nonnull(strstr(ch_error_last()->message, "FOREIGN KEY"));
+	ck_assert_int_eq(ch_store_token_create(st, "acc_nobody", 0, hash), CH_E_IO);
+	ck_assert_int_eq(ch_store_token_create(st, account, 0, hash), CH_OK);
+	ck_assert_int_eq(ch_store_token_create(st, account, 0, hash), CH_E_EXISTS);
+	ch_connector_row_clear(&again);
+	ch_connector_row_clear(&row);
+	ch_store_close(st);
+	remove_dir();
+}
+END_TEST
+
+START_TEST(newer_schema_is_refused)
+{
+	ch_store *st = open_new();
+	char text[96];
+
+	ch_store_close(st);
+	snprintf(text, sizeof(text), "INSERT INTO schema_version VALUES(%d)",
+		 ch_store_schema_version() + 1);
+	sql(text);
+	ck_assert_int_eq(ch_store_open_sqlite(&st, path), CH_E_UNSUPPORTED);
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(ch_error_last()->message, "newer than this connhub knows"), "%s",
+		      ch_error_last()->message);
+	ck_assert_ptr_nonnull(strstr(ch_error_last()->message, path));
+	remove_dir();
+}
+END_TEST
+
+START_TEST(files_are_private)
+{
+	char wal[160], shm[160], account[CH_ID_LEN];
+	ch_store *st;
+
+	umask(022);
+	st = open_new();
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	ck_assert_int_eq(ch_store_account_create(st, "a", account), CH_OK);
+	ck_assert_int_eq(mode_of(path), 0600);
+	ck_assert_int_eq(mode_of(wal), 0600);
+	ck_assert_int_eq(mode_of(shm), 0600);
+	ch_store_close(st);
+	/* an existing database others can read is tightened */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(ch_store_open_sqlite(&st, path), CH_OK);
+	ck_assert_int_eq(mode_of(path), 0600);
+	ch_store_close(st);
+	remove_dir();
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *tests[] = {
+		only_a_taken_key_is_exists,
+		newer_schema_is_refused,
+		files_are_private,
+		NULL,
+	};
+
+	return ch_check_run(ch_check_suite("store", tests));
+}
