@@ -78,8 +78,8 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 	[S_ACC_INSERT] = "INSERT INTO accounts(id, name, created_at) VALUES(?1, ?2, ?3)",
 	[S_ACC_FIND] = "SELECT id FROM accounts WHERE name = ?1",
 	[S_TOK_INSERT] = "INSERT INTO tokens(hash, account_id, admin, created_at) VALUES(?1, ?2, ?3, ?4)",
-	[S_TOK_FIND] = "SELECT t.account_id, a.name, t.admin FROM tokens t JOIN accounts a ON a.id = "
-		       "t.account_id WHERE t.hash = ?1",
+	[S_TOK_FIND] = "SELECT t.account_id, a.name, t.admin, t.hash FROM tokens t JOIN accounts a ON "
+		       "a.id = t.account_id WHERE t.hash = ?1",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET "
 		       "value = excluded.value",
@@ -503,7 +503,8 @@ static int sq_token_create(ch_store *base, const char *account_id, int admin,
 	return tx_end(st, c, rc);
 }
 
-static int sq_token_find(ch_store *base, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out)
+static int sq_token_find(ch_store *base, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
+			 uint8_t stored[CH_TOKEN_HASH_LEN])
 {
 	conn *c = get_conn((sq_store *)base);
 	sqlite3_stmt *s = c ? stmt(c, S_TOK_FIND) : NULL;
@@ -517,6 +518,9 @@ static int sq_token_find(ch_store *base, const uint8_t hash[CH_TOKEN_HASH_LEN], 
 		copy_col(s, 0, out->account_id, sizeof(out->account_id));
 		copy_col(s, 1, out->account_name, sizeof(out->account_name));
 		out->admin = sqlite3_column_int(s, 2);
+		memset(stored, 0, CH_TOKEN_HASH_LEN);
+		if (sqlite3_column_bytes(s, 3) == CH_TOKEN_HASH_LEN)
+			memcpy(stored, sqlite3_column_blob(s, 3), CH_TOKEN_HASH_LEN);
 	}
 	done(s);
 	if (r == SQLITE_ROW)

@@ -40,9 +40,10 @@ int ch_store_token_create(ch_store *st, const char *account_id, int admin,
 	return st->ops->token_create(st, account_id, admin, hash);
 }
 
-int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out)
+int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
+			uint8_t stored[CH_TOKEN_HASH_LEN])
 {
-	return st->ops->token_find(st, hash, out);
+	return st->ops->token_find(st, hash, out, stored);
 }
 
 int ch_store_meta_get(ch_store *st, const char *key, char **value)

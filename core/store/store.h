@@ -78,7 +78,8 @@ typedef struct ch_store_ops {
 	int (*account_find)(ch_store *st, const char *name, char id_out[CH_ID_LEN]);
 	int (*token_create)(ch_store *st, const char *account_id, int admin,
 			    const uint8_t hash[CH_TOKEN_HASH_LEN]);
-	int (*token_find)(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out);
+	int (*token_find)(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
+			  uint8_t stored[CH_TOKEN_HASH_LEN]);
 	int (*meta_get)(ch_store *st, const char *key, char **value);
 	int (*meta_put)(ch_store *st, const char *key, const char *value);
 	int (*connector_insert)(ch_store *st, const ch_connector_row *row, const char *idem_key,
@@ -138,8 +139,13 @@ int ch_store_account_find(ch_store *st, const char *name, char id_out[CH_ID_LEN]
 int ch_store_token_create(ch_store *st, const char *account_id, int admin,
 			  const uint8_t hash[CH_TOKEN_HASH_LEN]);
 
-/** The principal a token hash belongs to, or CH_E_NOTFOUND. */
-int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out);
+/**
+ * The principal a token hash belongs to, or CH_E_NOTFOUND.
+ * @param[out] stored  the hash as stored in the row found, for the caller
+ *                     to compare in constant time.
+ */
+int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
+			uint8_t stored[CH_TOKEN_HASH_LEN]);
 
 /** A setting (malloc'd copy), or CH_E_NOTFOUND. */
 int ch_store_meta_get(ch_store *st, const char *key, char **value);
