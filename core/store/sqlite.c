@@ -45,6 +45,9 @@ enum {
 	S_SES_UPDATE,
 	S_SES_DELETE,
 	S_SES_DELETE_REV,
+	S_CON_REWRITE,
+	S_SES_BATCH,
+	S_SES_REWRITE,
 	S_FIXED_COUNT,
 	/* list queries: sort x direction x filter mask, then counts per mask */
 	S_LIST = S_FIXED_COUNT,
@@ -109,6 +112,11 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 	[S_SES_DELETE] = "DELETE FROM setup_sessions WHERE account_id = ?1 AND connector_id = ?2",
 	[S_SES_DELETE_REV] = "DELETE FROM setup_sessions WHERE account_id = ?1 AND connector_id = ?2 "
 			     "AND revision = ?3",
+	[S_CON_REWRITE] = "UPDATE connectors SET doc = ?3 WHERE account_id = ?1 AND id = ?2",
+	[S_SES_BATCH] = "SELECT connector_id, account_id, doc FROM setup_sessions WHERE connector_id "
+			"> ?1 ORDER BY connector_id LIMIT 256", /* REWRITE_BATCH */
+	[S_SES_REWRITE] = "UPDATE setup_sessions SET doc = ?3 WHERE account_id = ?1 AND connector_id "
+			  "= ?2",
 };
 
 /* --- connections and statements ------------------------------------------- */
@@ -886,51 +894,140 @@ static int sq_connector_list(ch_store *base, const char *account_id, const ch_co
 	return rc;
 }
 
-/* --- rewriting every row (key rotation) ------------------------------------------ */
+/* --- rewriting every document (key rotation) ------------------------------------ */
 
 #define REWRITE_BATCH 256
 
-static int rewrite_batch(conn *c, int64_t *after, int (*fn)(void *, ch_connector_row *),
-			 void *cls, int *seen)
+/* Writes a rewritten document back: the document alone changes, so the
+ * revision (clients' ETags) and updated_at stay. */
+static int write_doc(conn *c, int idx, const char *account_id, const char *id, json_object *doc)
 {
-	sqlite3_stmt *s = stmt(c, S_CON_BATCH);
-	ch_connector_row *rows = calloc(REWRITE_BATCH, sizeof(*rows));
-	size_t n = 0;
-	int rc = rows && s ? CH_OK : CH_E_NOMEM, r;
+	sqlite3_stmt *s = stmt(c, idx);
 
-	*seen = 0;
-	if (rc != CH_OK) {
-		free(rows);
-		return rc;
-	}
-	sqlite3_bind_int64(s, 1, *after);
-	while (rc == CH_OK && n < REWRITE_BATCH && sqlite3_step(s) == SQLITE_ROW) {
-		*after = sqlite3_column_int64(s, 0);
-		rc = read_row(s, 1, &rows[n++]);
-	}
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, account_id);
+	bind_text(s, 2, id);
+	bind_text(s, 3, json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE));
+	return step_done(c, s, "rewrite");
+}
+
+/* Ends a batch read: CH_OK at its end or when it is full, else why not. */
+static int batch_end(conn *c, sqlite3_stmt *s, int r, int rc)
+{
+	if (rc == CH_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = sq_fail(c->db, r, "rewrite");
 	done(s);
-	*seen = (int)n;
-	for (size_t i = 0; rc == CH_OK && i < n; i++) {
-		r = fn(cls, &rows[i]);
-		rc = r < 0 ? r : (r > 0 ? update_row(c, &rows[i], rows[i].revision) : CH_OK);
-	}
-	ch_connector_rows_free(rows, n);
 	return rc;
 }
 
-static int sq_connector_rewrite_all(ch_store *base, int (*fn)(void *, ch_connector_row *),
-				    void *cls)
+/* The connectors after rowid @p after (moved to the last one read). */
+static int read_connectors(conn *c, int64_t *after, ch_connector_row *rows, size_t *n)
+{
+	sqlite3_stmt *s = stmt(c, S_CON_BATCH);
+	int r = SQLITE_DONE, rc = CH_OK;
+
+	*n = 0;
+	if (!s)
+		return CH_E_IO;
+	sqlite3_bind_int64(s, 1, *after);
+	while (rc == CH_OK && *n < REWRITE_BATCH && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		*after = sqlite3_column_int64(s, 0);
+		rc = read_row(s, 1, &rows[(*n)++]);
+	}
+	return batch_end(c, s, r, rc);
+}
+
+static int rewrite_connectors(conn *c, const ch_rewriter *rw)
+{
+	ch_connector_row *rows = calloc(REWRITE_BATCH, sizeof(*rows));
+	int64_t after = -1;
+	size_t n = 1;
+	int rc = rows ? CH_OK : CH_E_NOMEM;
+
+	while (rc == CH_OK && n > 0) {
+		rc = read_connectors(c, &after, rows, &n);
+		for (size_t i = 0; rc == CH_OK && i < n; i++) {
+			int r = rw->connector(rw->cls, &rows[i]);
+
+			rc = r <= 0 ? r : write_doc(c, S_CON_REWRITE, rows[i].account_id, rows[i].id,
+						    rows[i].doc);
+		}
+		for (size_t i = 0; i < n; i++)
+			ch_connector_row_clear(&rows[i]);
+	}
+	free(rows);
+	return rc;
+}
+
+typedef struct session_item {
+	char connector_id[CH_ID_LEN];
+	char account_id[CH_ID_LEN];
+	json_object *doc;
+} session_item;
+
+/* The sessions after connector id @p after (moved to the last one read). */
+static int read_sessions(conn *c, char after[CH_ID_LEN], session_item *items, size_t *n)
+{
+	sqlite3_stmt *s = stmt(c, S_SES_BATCH);
+	int r = SQLITE_DONE, rc = CH_OK;
+
+	*n = 0;
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, after);
+	while (rc == CH_OK && *n < REWRITE_BATCH && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		session_item *it = &items[(*n)++];
+
+		copy_col(s, 0, it->connector_id, sizeof(it->connector_id));
+		copy_col(s, 1, it->account_id, sizeof(it->account_id));
+		it->doc = json_tokener_parse((const char *)sqlite3_column_text(s, 2));
+		if (!it->doc)
+			rc = ch_error_set(CH_E_IO, "database: the setup session of %s is unreadable",
+					  it->connector_id);
+	}
+	rc = batch_end(c, s, r, rc);
+	if (*n > 0)
+		memcpy(after, items[*n - 1].connector_id, CH_ID_LEN);
+	return rc;
+}
+
+static int rewrite_sessions(conn *c, const ch_rewriter *rw)
+{
+	session_item *items = calloc(REWRITE_BATCH, sizeof(*items));
+	char after[CH_ID_LEN] = "";
+	size_t n = 1;
+	int rc = items ? CH_OK : CH_E_NOMEM;
+
+	while (rc == CH_OK && n > 0) {
+		rc = read_sessions(c, after, items, &n);
+		for (size_t i = 0; rc == CH_OK && i < n; i++) {
+			session_item *it = &items[i];
+			int r = rw->session(rw->cls, it->account_id, it->connector_id, it->doc);
+
+			rc = r <= 0 ? r : write_doc(c, S_SES_REWRITE, it->account_id, it->connector_id,
+						    it->doc);
+		}
+		for (size_t i = 0; i < n; i++)
+			json_object_put(items[i].doc);
+	}
+	free(items);
+	return rc;
+}
+
+static int sq_rewrite_all(ch_store *base, const ch_rewriter *rw)
 {
 	sq_store *st = (sq_store *)base;
-	int64_t after = -1;
-	int seen = 1;
 	conn *c;
 	int rc = tx_begin(st, &c);
 
 	if (rc != CH_OK)
 		return rc;
-	while (rc == CH_OK && seen > 0)
-		rc = rewrite_batch(c, &after, fn, cls, &seen);
+	if (rw->connector)
+		rc = rewrite_connectors(c, rw);
+	if (rc == CH_OK && rw->session)
+		rc = rewrite_sessions(c, rw);
 	return tx_end(st, c, rc);
 }
 
@@ -1030,7 +1127,7 @@ static const ch_store_ops sq_ops = {
 	.connector_update = sq_connector_update,
 	.connector_delete = sq_connector_delete,
 	.connector_list = sq_connector_list,
-	.connector_rewrite_all = sq_connector_rewrite_all,
+	.rewrite_all = sq_rewrite_all,
 	.idem_get = sq_idem_get,
 	.session_get = sq_session_get,
 	.session_put = sq_session_put,

@@ -85,10 +85,9 @@ int ch_store_connector_list(ch_store *st, const char *account_id, const ch_conne
 	return st->ops->connector_list(st, account_id, q, rows, count, total);
 }
 
-int ch_store_connector_rewrite_all(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
-				   void *cls)
+int ch_store_rewrite_all(ch_store *st, const ch_rewriter *rw)
 {
-	return st->ops->connector_rewrite_all(st, fn, cls);
+	return st->ops->rewrite_all(st, rw);
 }
 
 int ch_store_idem_get(ch_store *st, const char *account_id, const char *key, ch_idem_record *out)

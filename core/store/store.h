@@ -63,6 +63,18 @@ typedef struct ch_connector_query {
 	const char *name_prefix;
 } ch_connector_query;
 
+/** What ch_store_rewrite_all() calls on each stored document. */
+typedef struct ch_rewriter {
+	/* A connector: 1 to write it back (revision and updated_at kept), 0 to
+	 * leave it, a negative code to roll everything back. */
+	int (*connector)(void *cls, ch_connector_row *row);
+	/* The setup session of a connector (its document, changed in place):
+	 * the same answers. NULL: sessions are left alone. */
+	int (*session)(void *cls, const char *account_id, const char *connector_id,
+		       json_object *doc);
+	void *cls;
+} ch_rewriter;
+
 /** A stored response to replay for a repeated Idempotency-Key. */
 typedef struct ch_idem_record {
 	uint8_t request_hash[32];
@@ -91,8 +103,7 @@ typedef struct ch_store_ops {
 				int64_t expect_revision);
 	int (*connector_list)(ch_store *st, const char *account_id, const ch_connector_query *q,
 			      ch_connector_row **rows, size_t *count, size_t *total);
-	int (*connector_rewrite_all)(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
-				     void *cls);
+	int (*rewrite_all)(ch_store *st, const ch_rewriter *rw);
 	int (*idem_get)(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);
 	int (*session_get)(ch_store *st, const char *account_id, const char *connector_id,
 			   json_object **doc, int64_t *revision);
@@ -185,12 +196,13 @@ int ch_store_connector_list(ch_store *st, const char *account_id, const ch_conne
 			    ch_connector_row **rows, size_t *count, size_t *total);
 
 /**
- * Calls @p fn on every connector of every account and writes back the
- * rows it changed (fn returns 1), all in one transaction; fn returning a
- * negative code rolls everything back and is returned.
+ * Calls @p rw on every connector and every setup session of every account
+ * and writes back what it changed, all in one transaction (key rotation).
+ * A rewrite changes a document only: revisions and timestamps stay, so
+ * clients' ETags stay valid. A callback's negative code rolls everything
+ * back and is returned.
  */
-int ch_store_connector_rewrite_all(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
-				   void *cls);
+int ch_store_rewrite_all(ch_store *st, const ch_rewriter *rw);
 
 /** The stored response of an idempotency key, or CH_E_NOTFOUND. */
 int ch_store_idem_get(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);

@@ -1,7 +1,8 @@
 /*
  * The SQLite store: which constraint failures are "exists", refusing a
  * database of a newer schema, the database files readable by their owner
- * alone.
+ * alone, and rewrites (key rotation) that keep revisions and reach setup
+ * sessions.
  */
 #include <check.h>
 #include <stdio.h>
@@ -140,12 +141,80 @@ START_TEST(files_are_private)
 }
 END_TEST
 
+static int set_mark(void *cls, ch_connector_row *row)
+{
+	(void)cls;
+	json_object_object_add(row->doc, "mark", json_object_new_int(1));
+	return 1;
+}
+
+static int set_session_mark(void *cls, const char *account_id, const char *connector_id,
+			    json_object *doc)
+{
+	int *calls = cls;
+
+	(*calls)++;
+	ck_assert_ptr_nonnull(account_id);
+	ck_assert_ptr_nonnull(connector_id);
+	json_object_object_add(doc, "mark", json_object_new_int(2));
+	return 1;
+}
+
+static int refuse(void *cls, ch_connector_row *row)
+{
+	(void)cls;
+	(void)row;
+	return ch_error_set(CH_E_AUTH, "no");
+}
+
+START_TEST(rewrite_keeps_revisions_and_reaches_sessions)
+{
+	ch_store *st = open_new();
+	ch_connector_row row, got;
+	char account[CH_ID_LEN], updated[CH_TIME_LEN];
+	json_object *doc = json_tokener_parse("{\"answers\":{\"a\":1}}"), *sdoc = NULL;
+	int calls = 0;
+	ch_rewriter rw = {set_mark, set_session_mark, &calls}, bad = {refuse, NULL, NULL};
+	int64_t srev = 0;
+
+	ck_assert_int_eq(ch_store_account_create(st, "a", account), CH_OK);
+	fill_row(&row, account, "one");
+	ck_assert_int_eq(ch_store_connector_insert(st, &row, NULL, NULL), CH_OK);
+	ck_assert_int_eq(ch_store_connector_update(st, &row, 1), CH_OK);
+	ck_assert_int_eq(ch_store_session_put(st, account, row.id, doc, 0), CH_OK);
+	ck_assert_int_eq(ch_store_session_put(st, account, row.id, doc, 1), CH_OK);
+	ck_assert_int_eq(ch_store_connector_get(st, account, row.id, NULL, &got), CH_OK);
+	snprintf(updated, sizeof(updated), "%s", got.updated_at);
+	ch_connector_row_clear(&got);
+
+	ck_assert_int_eq(ch_store_rewrite_all(st, &rw), CH_OK);
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(ch_store_connector_get(st, account, row.id, NULL, &got), CH_OK);
+	ck_assert_int_eq(got.revision, 2);
+	ck_assert_str_eq(got.updated_at, updated);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(got.doc, "mark")), 1);
+	ch_connector_row_clear(&got);
+	ck_assert_int_eq(ch_store_session_get(st, account, row.id, &sdoc, &srev), CH_OK);
+	ck_assert_int_eq(srev, 2);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(sdoc, "mark")), 2);
+	json_object_put(sdoc);
+
+	/* a refusal rolls back and is returned */
+	ck_assert_int_eq(ch_store_rewrite_all(st, &bad), CH_E_AUTH);
+	json_object_put(doc);
+	ch_connector_row_clear(&row);
+	ch_store_close(st);
+	remove_dir();
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
 		only_a_taken_key_is_exists,
 		newer_schema_is_refused,
 		files_are_private,
+		rewrite_keeps_revisions_and_reaches_sessions,
 		NULL,
 	};
 
