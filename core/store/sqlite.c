@@ -49,9 +49,10 @@ enum {
 	S_SES_BATCH,
 	S_SES_REWRITE,
 	S_FIXED_COUNT,
-	/* list queries: sort x direction x filter mask, then counts per mask */
+	/* list queries: sort x direction x filter mask x (offset | keyset),
+	 * then counts per mask */
 	S_LIST = S_FIXED_COUNT,
-	S_LIST_COUNT = S_LIST + CH_SORT_COUNT * 2 * 8,
+	S_LIST_COUNT = S_LIST + CH_SORT_COUNT * 2 * 8 * 2,
 	S_TOTAL = S_LIST_COUNT + 8
 };
 
@@ -768,6 +769,15 @@ static int sq_idem_get(ch_store *base, const char *account_id, const char *key,
 
 /* --- listing -------------------------------------------------------------------- */
 
+/*
+ * Every filter combination (type, status: equalities; name: a prefix
+ * range) and every sort has an index whose order is the sort's: migrations
+ * 1 and 3 create (account_id, [type,] [status,] name | created_at, id |
+ * updated_at, id). Under a time sort the name prefix is written "+name" so
+ * it filters rows in the order index rather than picking the name index
+ * and sorting in a temporary B-tree. test_store checks every plan.
+ */
+
 static const char *const sort_columns[CH_SORT_COUNT] = {"name", "created_at", "updated_at"};
 
 static int filter_mask(const ch_connector_query *q)
@@ -775,28 +785,53 @@ static int filter_mask(const ch_connector_query *q)
 	return (q->type ? 1 : 0) | (q->status ? 2 : 0) | (q->name_prefix ? 4 : 0);
 }
 
-static void where_clause(char *out, size_t len, int mask)
+static void where_clause(char *out, size_t len, int mask, const char *name)
 {
-	snprintf(out, len, "account_id = ?1%s%s%s", mask & 1 ? " AND type = ?2" : "",
-		 mask & 2 ? " AND status = ?3" : "",
-		 mask & 4 ? " AND name >= ?4 AND name < ?4 || '~'" : "");
+	snprintf(out, len, "account_id = ?1%s%s", mask & 1 ? " AND type = ?2" : "",
+		 mask & 2 ? " AND status = ?3" : "");
+	if (mask & 4)
+		snprintf(out + strlen(out), len - strlen(out), " AND %s >= ?4 AND %s < ?4 || '~'",
+			 name, name);
 }
 
-static sqlite3_stmt *list_stmt(conn *c, const ch_connector_query *q, int descending)
+/* The SELECT of a page; with @p keyset, of the rows after (?7, ?8). */
+static void list_sql(char *sql, size_t len, const ch_connector_query *q, int descending,
+		     int keyset)
 {
-	int mask = filter_mask(q);
-	int idx = S_LIST + ((int)q->sort * 2 + descending) * 8 + mask;
-	const char *dir = descending ? "DESC" : "ASC";
-	char where[160], sql[512];
+	const char *col = sort_columns[q->sort], *dir = descending ? "DESC" : "ASC";
+	const char *op = descending ? "<" : ">";
+	int by_name = q->sort == CH_SORT_NAME;
+	char where[200], after[64] = "", order[64];
 
-	where_clause(where, sizeof(where), mask);
+	where_clause(where, sizeof(where), filter_mask(q), by_name ? "name" : "+name");
 	/* names are unique in an account: they need no tie-breaker */
-	if (q->sort == CH_SORT_NAME)
-		snprintf(sql, sizeof(sql), "SELECT " ROW_COLUMNS " FROM connectors WHERE %s ORDER BY "
-			 "name %s LIMIT ?5 OFFSET ?6", where, dir);
+	if (keyset && by_name)
+		snprintf(after, sizeof(after), " AND name %s ?7", op);
+	else if (keyset)
+		snprintf(after, sizeof(after), " AND (%s, id) %s (?7, ?8)", col, op);
+	if (by_name)
+		snprintf(order, sizeof(order), "name %s", dir);
 	else
-		snprintf(sql, sizeof(sql), "SELECT " ROW_COLUMNS " FROM connectors WHERE %s ORDER BY "
-			 "%s %s, id %s LIMIT ?5 OFFSET ?6", where, sort_columns[q->sort], dir, dir);
+		snprintf(order, sizeof(order), "%s %s, id %s", col, dir, dir);
+	snprintf(sql, len, "SELECT " ROW_COLUMNS " FROM connectors WHERE %s%s ORDER BY %s "
+		 "LIMIT ?5 OFFSET ?6", where, after, order);
+}
+
+static void count_sql(char *sql, size_t len, int mask)
+{
+	char where[200];
+
+	where_clause(where, sizeof(where), mask, "name");
+	snprintf(sql, len, "SELECT count(*) FROM connectors WHERE %s", where);
+}
+
+static sqlite3_stmt *list_stmt(conn *c, const ch_connector_query *q, int descending, int keyset)
+{
+	int idx = S_LIST + ((((int)q->sort * 2 + descending) * 8 + filter_mask(q)) * 2 + keyset);
+	char sql[512];
+
+	if (!c->stmt[idx])
+		list_sql(sql, sizeof(sql), q, descending, keyset);
 	return stmt_sql(c, idx, sql);
 }
 
@@ -809,25 +844,31 @@ static void bind_filters(sqlite3_stmt *s, const char *account_id, const ch_conne
 		bind_text(s, 3, q->status);
 	if (q->name_prefix)
 		bind_text(s, 4, q->name_prefix);
+	if (q->after_key)
+		bind_text(s, 7, q->after_key);
+	if (q->after_key && q->sort != CH_SORT_NAME)
+		bind_text(s, 8, q->after_id);
 }
 
+/* The filters' total: the account's counter without filters, else a count
+ * over the index of the filters (the name prefix a range in it). */
 static int count_rows(conn *c, const char *account_id, const ch_connector_query *q, size_t *total)
 {
 	int mask = filter_mask(q);
-	char where[160], sql[256];
+	char sql[256];
 	sqlite3_stmt *s;
 	int r;
 
 	if (mask == 0) {
 		s = stmt(c, S_ACC_TOTAL);
 	} else {
-		where_clause(where, sizeof(where), mask);
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM connectors WHERE %s", where);
+		if (!c->stmt[S_LIST_COUNT + mask])
+			count_sql(sql, sizeof(sql), mask);
 		s = stmt_sql(c, S_LIST_COUNT + mask, sql);
 	}
 	if (!s)
 		return CH_E_IO;
-	bind_filters(s, account_id, q);
+	bind_filters(s, account_id, q); /* a cursor's ?7 and ?8 are not in the count */
 	r = sqlite3_step(s);
 	*total = r == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
 	done(s);
@@ -837,7 +878,7 @@ static int count_rows(conn *c, const char *account_id, const ch_connector_query 
 static int fetch_rows(conn *c, sqlite3_stmt *s, size_t limit, ch_connector_row *rows,
 		      size_t *count)
 {
-	int r, rc = CH_OK;
+	int r = SQLITE_DONE, rc = CH_OK;
 
 	*count = 0;
 	while (rc == CH_OK && *count < limit && (r = sqlite3_step(s)) == SQLITE_ROW)
@@ -858,39 +899,94 @@ static void reverse_rows(ch_connector_row *rows, size_t n)
 	}
 }
 
-/*
- * Pages in the second half are read from the other end of the index, so the
- * last page costs what the first does: OFFSET never skips more than half of
- * the rows.
- */
-static int sq_connector_list(ch_store *base, const char *account_id, const ch_connector_query *q,
-			     ch_connector_row **rows, size_t *count, size_t *total)
+/* Runs a list statement for @p limit rows from @p offset into out->rows. */
+static int run_list(conn *c, const char *account_id, const ch_connector_query *q, int descending,
+		    size_t limit, size_t offset, ch_connector_page *out)
 {
-	conn *c = get_conn((sq_store *)base);
-	size_t offset = (q->page - 1) * q->per_page, limit = q->per_page;
-	int from_end, rc;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = list_stmt(c, q, descending, q->after_key != NULL);
 
-	*rows = NULL;
-	*count = 0;
-	rc = c ? count_rows(c, account_id, q, total) : CH_E_IO;
-	if (rc != CH_OK || offset >= *total)
-		return rc;
-	if (offset + limit > *total)
-		limit = *total - offset;
-	from_end = offset > *total - offset - limit;
-	if (from_end)
-		offset = *total - offset - limit;
-	*rows = calloc(limit, sizeof(**rows));
-	s = list_stmt(c, q, from_end ? !q->descending : q->descending);
-	if (!*rows || !s)
-		return *rows ? CH_E_IO : CH_E_NOMEM;
+	out->rows = calloc(limit, sizeof(*out->rows));
+	if (!out->rows || !s)
+		return out->rows ? CH_E_IO : CH_E_NOMEM;
 	bind_filters(s, account_id, q);
 	sqlite3_bind_int64(s, 5, (int64_t)limit);
 	sqlite3_bind_int64(s, 6, (int64_t)offset);
-	rc = fetch_rows(c, s, limit, *rows, count);
+	return fetch_rows(c, s, limit, out->rows, &out->count);
+}
+
+/*
+ * A page by number. Pages in the second half are read from the other end
+ * of the index, so the last page costs what the first does: OFFSET never
+ * skips more than half of the rows (a cursor skips none).
+ */
+static int list_page(conn *c, const char *account_id, const ch_connector_query *q,
+		     ch_connector_page *out)
+{
+	size_t offset = (q->page - 1) * q->per_page, limit = q->per_page;
+	int from_end, rc;
+
+	if (offset >= out->total)
+		return CH_OK;
+	if (offset + limit > out->total)
+		limit = out->total - offset;
+	out->more = offset + limit < out->total;
+	from_end = offset > out->total - offset - limit;
+	rc = run_list(c, account_id, q, from_end ? !q->descending : q->descending, limit,
+		      from_end ? out->total - offset - limit : offset, out);
 	if (from_end)
-		reverse_rows(*rows, *count);
+		reverse_rows(out->rows, out->count);
+	return rc;
+}
+
+/* The rows after a cursor: an index seek. One row more than the page says
+ * whether another page follows. */
+static int list_after(conn *c, const char *account_id, const ch_connector_query *q,
+		      ch_connector_page *out)
+{
+	int rc = run_list(c, account_id, q, q->descending, q->per_page + 1, 0, out);
+
+	if (rc == CH_OK && out->count > q->per_page) {
+		out->more = 1;
+		ch_connector_row_clear(&out->rows[--out->count]);
+	}
+	return rc;
+}
+
+static int sq_connector_list(ch_store *base, const char *account_id, const ch_connector_query *q,
+			     ch_connector_page *out)
+{
+	conn *c = get_conn((sq_store *)base);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = c ? count_rows(c, account_id, q, &out->total) : CH_E_IO;
+	if (rc != CH_OK)
+		return rc;
+	return q->after_key ? list_after(c, account_id, q, out) : list_page(c, account_id, q, out);
+}
+
+int ch_store_sqlite_list_plan(ch_store *base, const ch_connector_query *q, int count, char **plan)
+{
+	conn *c = get_conn((sq_store *)base);
+	char sql[600], text[4096] = "";
+	sqlite3_stmt *s = NULL;
+	size_t used = 0;
+	int rc = CH_E_IO;
+
+	*plan = NULL;
+	memcpy(sql, "EXPLAIN QUERY PLAN ", 19);
+	if (count)
+		count_sql(sql + 19, sizeof(sql) - 19, filter_mask(q));
+	else
+		list_sql(sql + 19, sizeof(sql) - 19, q, q->descending, q->after_key != NULL);
+	if (c && sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW && used < sizeof(text))
+			used += (size_t)snprintf(text + used, sizeof(text) - used, "%s\n",
+						 (const char *)sqlite3_column_text(s, 3));
+		*plan = strdup(text);
+		rc = *plan ? CH_OK : CH_E_NOMEM;
+	}
+	sqlite3_finalize(s);
 	return rc;
 }
 

@@ -80,9 +80,9 @@ int ch_store_connector_delete(ch_store *st, const char *account_id, const char *
 }
 
 int ch_store_connector_list(ch_store *st, const char *account_id, const ch_connector_query *q,
-			    ch_connector_row **rows, size_t *count, size_t *total)
+			    ch_connector_page *out)
 {
-	return st->ops->connector_list(st, account_id, q, rows, count, total);
+	return st->ops->connector_list(st, account_id, q, out);
 }
 
 int ch_store_rewrite_all(ch_store *st, const ch_rewriter *rw)
@@ -135,6 +135,12 @@ void ch_connector_rows_free(ch_connector_row *rows, size_t count)
 	for (size_t i = 0; rows && i < count; i++)
 		ch_connector_row_clear(&rows[i]);
 	free(rows);
+}
+
+void ch_connector_page_clear(ch_connector_page *page)
+{
+	ch_connector_rows_free(page->rows, page->count);
+	memset(page, 0, sizeof(*page));
 }
 
 void ch_store_new_id(const char *prefix, char out[CH_ID_LEN])

@@ -53,15 +53,29 @@ typedef enum ch_connector_sort {
 	CH_SORT_COUNT
 } ch_connector_sort;
 
+/** Which connectors to list: a page by number (OFFSET, kept for
+ *  compatibility), or with @p after_key the per_page rows that follow a
+ *  row in the order (keyset: an index seek, whatever the depth). */
 typedef struct ch_connector_query {
-	size_t page;     /* from 1 */
+	size_t page;     /* from 1; ignored with after_key */
 	size_t per_page; /* 1..100 */
 	ch_connector_sort sort;
 	int descending;
 	const char *type;        /* filters, NULL when absent */
 	const char *status;
 	const char *name_prefix;
+	const char *after_key;   /* the sort key (name, created_at or updated_at) of
+				    the row to continue after, or NULL */
+	const char *after_id;    /* that row's id (the tie-breaker of time sorts) */
 } ch_connector_query;
+
+/** One page of a connector list. */
+typedef struct ch_connector_page {
+	ch_connector_row *rows; /* count rows, owned (ch_connector_page_clear) */
+	size_t count;
+	size_t total; /* how many match the filters in all */
+	int more;     /* whether rows follow the last one in the order */
+} ch_connector_page;
 
 /** What ch_store_rewrite_all() calls on each stored document. */
 typedef struct ch_rewriter {
@@ -102,7 +116,7 @@ typedef struct ch_store_ops {
 	int (*connector_delete)(ch_store *st, const char *account_id, const char *id,
 				int64_t expect_revision);
 	int (*connector_list)(ch_store *st, const char *account_id, const ch_connector_query *q,
-			      ch_connector_row **rows, size_t *count, size_t *total);
+			      ch_connector_page *out);
 	int (*rewrite_all)(ch_store *st, const ch_rewriter *rw);
 	int (*idem_get)(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);
 	int (*session_get)(ch_store *st, const char *account_id, const char *connector_id,
@@ -188,12 +202,15 @@ int ch_store_connector_delete(ch_store *st, const char *account_id, const char *
 			      int64_t expect_revision);
 
 /**
- * One page of the account's connectors.
- * @param[out] rows   array of @p count rows (ch_connector_rows_free).
- * @param[out] total  how many match the filters in all.
+ * One page of the account's connectors, every filter and sort served by an
+ * index (no sort step): a page by number costs an index walk to its
+ * offset from the nearer end, a page after a row (q->after_key) an index
+ * seek.
+ * @param[out] out  the rows, the total and whether more follow; clear it
+ *                  with ch_connector_page_clear() whatever the result.
  */
 int ch_store_connector_list(ch_store *st, const char *account_id, const ch_connector_query *q,
-			    ch_connector_row **rows, size_t *count, size_t *total);
+			    ch_connector_page *out);
 
 /**
  * Calls @p rw on every connector and every setup session of every account
@@ -241,8 +258,11 @@ void ch_idem_record_clear(ch_idem_record *rec);
 /** Frees the doc of a row (the row itself is not freed). */
 void ch_connector_row_clear(ch_connector_row *row);
 
-/** Frees an array of rows from ch_store_connector_list(). */
+/** Frees an array of @p count rows. */
 void ch_connector_rows_free(ch_connector_row *rows, size_t count);
+
+/** Frees the rows of a page and empties it. */
+void ch_connector_page_clear(ch_connector_page *page);
 
 /** A new random id "<prefix>_<26 chars of base32>" (160 bits). */
 void ch_store_new_id(const char *prefix, char out[CH_ID_LEN]);

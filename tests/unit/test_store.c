@@ -1,8 +1,8 @@
 /*
  * The SQLite store: which constraint failures are "exists", refusing a
  * database of a newer schema, the database files readable by their owner
- * alone, and rewrites (key rotation) that keep revisions and reach setup
- * sessions.
+ * alone, rewrites (key rotation) that keep revisions and reach setup
+ * sessions, and list plans that never sort in a temporary B-tree.
  */
 #include <check.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "check_run.h"
 #include "error.h"
 #include "store/store.h"
+#include "store/store_sql.h"
 
 static char dir[64], path[128];
 
@@ -208,6 +209,42 @@ START_TEST(rewrite_keeps_revisions_and_reaches_sessions)
 }
 END_TEST
 
+/* Every sort, direction, filter combination, page and cursor: an index in
+ * the sort's order, never a temporary B-tree; totals by an index. */
+START_TEST(every_list_plan_uses_an_index)
+{
+	ch_store *st = open_new();
+	char *plan = NULL;
+
+	for (int sort = 0; sort < CH_SORT_COUNT; sort++)
+		for (int bits = 0; bits < 2 * 2 * 8; bits++) {
+			ch_connector_query q = {
+				.page = 1,
+				.per_page = 10,
+				.sort = (ch_connector_sort)sort,
+				.descending = bits & 1,
+				.after_key = bits & 2 ? "k" : NULL,
+				.after_id = "con_x",
+				.type = bits & 4 ? "t" : NULL,
+				.status = bits & 8 ? "CREATED" : NULL,
+				.name_prefix = bits & 16 ? "n" : NULL,
+			};
+
+			for (int count = 0; count < 2; count++) {
+				ck_assert_int_eq(ch_store_sqlite_list_plan(st, &q, count, &plan), CH_OK);
+				ck_assert_msg(!strstr(plan, "TEMP B-TREE") && !strstr(plan, "SCAN") &&
+						      strstr(plan, "USING"),
+					      "sort %d bits %d count %d: %s", sort, bits, count, plan);
+				if (count)
+					ck_assert_msg(strstr(plan, "COVERING INDEX"), "count: %s", plan);
+				free(plan);
+			}
+		}
+	ch_store_close(st);
+	remove_dir();
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -215,6 +252,7 @@ int main(void)
 		newer_schema_is_refused,
 		files_are_private,
 		rewrite_keeps_revisions_and_reaches_sessions,
+		every_list_plan_uses_an_index,
 		NULL,
 	};
 
