@@ -19,6 +19,8 @@
 
 static const char *const sorts[] = {"name", "created_at", "updated_at", NULL};
 static const char *const filters[] = {"type", "status", "name", NULL};
+static const char *const statuses[] = {"CREATED", "CONFIGURED", "STARTING", "RUNNING",
+				       "STOPPING", "STOPPED", "FAILED", NULL};
 
 /* --- shared pieces ------------------------------------------------------------- */
 
@@ -121,12 +123,22 @@ static void request_hash(ch_http_req *req, uint8_t out[32])
 static void replay(ch_http_req *req, ch_http_resp *resp, const ch_idem_record *rec,
 		   const uint8_t hash[32])
 {
+	json_object *body, *rev;
+	int64_t revision;
+
 	if (sodium_memcmp(rec->request_hash, hash, 32) != 0) {
 		ch_http_problem(resp, req, 422, "idempotency-key-reused", NULL,
 				"this Idempotency-Key was used with a different request");
 		return;
 	}
-	ch_http_json(resp, rec->status, json_tokener_parse(rec->body));
+	body = json_tokener_parse(rec->body);
+	/* The answer replayed is the first one: its ETag is the revision it
+	 * showed (the connector may have changed since). */
+	rev = json_object_object_get(body, "revision");
+	revision = rev ? json_object_get_int64(rev) : 0;
+	ch_http_json(resp, rec->status, body); /* resp owns body now */
+	if (revision > 0)
+		set_etag(resp, revision);
 	if (rec->location[0])
 		ch_http_add_header(resp, "Location", rec->location);
 	ch_http_add_header(resp, "Idempotent-Replayed", "true");
@@ -447,6 +459,17 @@ static json_object *list_answer(ch_app *a, json_object *meta, const ch_connector
 	return o;
 }
 
+/* filter[status]: one of the states a connector can be in. */
+static int check_status(ch_http_req *req, ch_http_resp *resp, const char *status)
+{
+	for (size_t i = 0; status && statuses[i]; i++)
+		if (strcmp(status, statuses[i]) == 0)
+			return CH_OK;
+	return !status ? CH_OK : ch_list_bad_param(req, resp, "filter[status]",
+				 "must be one of CREATED, CONFIGURED, STARTING, RUNNING, STOPPING, "
+				 "STOPPED, FAILED");
+}
+
 /* Reads the query into @p q; CH_OK, or an error after answering 400. */
 static int list_query(ch_http_req *req, ch_http_resp *resp, ch_list_params *p,
 		      ch_list_cursor *cur, ch_connector_query *q, int *types, int *variables)
@@ -468,7 +491,7 @@ static int list_query(ch_http_req *req, ch_http_resp *resp, ch_list_params *p,
 	q->name_prefix = ch_list_filter(req, "name");
 	q->after_key = has_cursor ? cur->key : NULL;
 	q->after_id = has_cursor ? cur->id : NULL;
-	return CH_OK;
+	return check_status(req, resp, q->status);
 }
 
 void ch_api_connectors_list(void *app, ch_http_req *req, ch_http_resp *resp)
