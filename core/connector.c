@@ -1,8 +1,10 @@
 #include "connector.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -63,19 +65,47 @@ int ch_connector_is_id(const char *s)
 	return 1;
 }
 
+/* Files of the zoneinfo tree that are TZif data but no zone a user means:
+ * the placeholder zone, the machine's own zone, the fallback rules. The
+ * posix/ and right/ trees repeat every zone (right/ with leap seconds). */
+static const char *const not_zones[] = {"Factory", "localtime", "posixrules", NULL};
+
+/* Whether @p path is a regular file that starts with the TZif magic. */
+static int tzif_file(const char *path)
+{
+	char magic[4];
+	struct stat st;
+	int fd, ok;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	ok = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	     memcmp(magic, "TZif", sizeof(magic)) == 0;
+	close(fd);
+	return ok;
+}
+
 int ch_timezone_valid(const char *name)
 {
 	char path[256];
-	struct stat st;
 
-	if (!name || !*name || name[0] == '/' || strstr(name, "..") || strlen(name) > 64)
+	if (!name || !*name || name[0] == '/' || strstr(name, "..") || strstr(name, "//") ||
+	    name[strlen(name) - 1] == '/' || strlen(name) > 64)
 		return 0;
 	for (const char *p = name; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= '0' && *p <= '9') || strchr("/_+-", *p)))
 			return 0;
+	if (strncmp(name, "posix/", 6) == 0 || strncmp(name, "right/", 6) == 0)
+		return 0;
+	for (int i = 0; not_zones[i]; i++)
+		if (strcmp(name, not_zones[i]) == 0)
+			return 0;
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return tzif_file(path);
 }
 
 static const char *str_at(json_object *obj, const char *key)
