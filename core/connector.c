@@ -246,6 +246,12 @@ static int is_object(json_object *v)
 	return json_object_is_type(v, json_type_object);
 }
 
+static int is_mask(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       strcmp(json_object_get_string(v), CH_SECRET_MASK) == 0;
+}
+
 static json_object *vars_from_doc(json_object *obj)
 {
 	json_object *list = json_object_new_array();
@@ -433,11 +439,67 @@ int ch_connector_create(const ch_connector_env *env, const char *account_id, jso
 
 /* --- change ---------------------------------------------------------------------------- */
 
-/* Merges the request's config over the stored one, key by key. */
+/* Appends "/<key>" (RFC 6901: "~" and "/" escaped) to the pointer of
+ * @p used chars in @p ptr; returns the new length (kept, truncated, when
+ * it does not fit). */
+static size_t pointer_push(char *ptr, size_t used, size_t cap, const char *key)
+{
+	size_t n = used;
+
+	if (n + 1 < cap)
+		ptr[n++] = '/';
+	for (; *key && n + 2 < cap; key++) {
+		if (*key == '~' || *key == '/') {
+			ptr[n++] = '~';
+			ptr[n++] = *key == '~' ? '0' : '1';
+		} else {
+			ptr[n++] = *key;
+		}
+	}
+	ptr[n] = '\0';
+	return n;
+}
+
+/*
+ * Merges the object @p given into @p into in place, as a JSON merge patch
+ * (RFC 7396) at every depth: objects merge key by key, null removes a key,
+ * any other value replaces. "********" keeps the sealed secret stored at
+ * its place and is an error anywhere else; an object given where a sealed
+ * secret is stored replaces it whole. @p ptr holds the pointer of @p into
+ * (@p used chars) for the errors.
+ */
+static void merge_into(json_object *into, json_object *given, char *ptr, size_t used, size_t cap,
+		       json_object *errors)
+{
+	json_object_object_foreach(given, key, val)
+	{
+		json_object *old = json_object_object_get(into, key), *fresh = NULL;
+		size_t n = pointer_push(ptr, used, cap, key);
+
+		if (!val) {
+			json_object_object_del(into, key);
+		} else if (is_mask(val)) {
+			if (!ch_secret_is_envelope(old))
+				add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
+		} else if (is_object(val) && is_object(old) && !ch_secret_is_envelope(old)) {
+			merge_into(old, val, ptr, n, cap, errors);
+		} else if (is_object(val)) {
+			fresh = json_object_new_object();
+			merge_into(fresh, val, ptr, n, cap, errors);
+			json_object_object_add(into, key, fresh);
+		} else {
+			json_object_deep_copy(val, &fresh, NULL);
+			json_object_object_add(into, key, fresh);
+		}
+		ptr[used] = '\0';
+	}
+}
+
+/* The request's config merged over the stored one (see merge_into()). */
 static json_object *merge_config(json_object *stored, json_object *given, json_object *errors)
 {
 	json_object *merged = NULL;
-	char ptr[300];
+	char ptr[512] = "/config";
 
 	if (!given)
 		return NULL; /* config: null removes the configuration */
@@ -445,24 +507,7 @@ static json_object *merge_config(json_object *stored, json_object *given, json_o
 		json_object_deep_copy(stored, &merged, NULL);
 	else
 		merged = json_object_new_object();
-	json_object_object_foreach(given, key, val)
-	{
-		const char *s = json_object_is_type(val, json_type_string) ? json_object_get_string(val)
-									   : NULL;
-
-		if (!val) {
-			json_object_object_del(merged, key);
-		} else if (s && strcmp(s, CH_SECRET_MASK) == 0) {
-			snprintf(ptr, sizeof(ptr), "/config/%s", key);
-			if (!ch_secret_is_envelope(json_object_object_get(merged, key)))
-				add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
-		} else {
-			json_object *copy = NULL;
-
-			json_object_deep_copy(val, &copy, NULL);
-			json_object_object_add(merged, key, copy);
-		}
-	}
+	merge_into(merged, given, ptr, strlen(ptr), sizeof(ptr), errors);
 	return merged;
 }
 
