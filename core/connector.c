@@ -328,6 +328,131 @@ static int seal(const ch_connector_env *env, const ch_type *type, ch_connector_r
 	return rc;
 }
 
+/* --- variables ------------------------------------------------------------------------ */
+
+/* A variable's flags and their defaults (schemas/connector-create.json),
+ * then its texts: what a locked variable keeps. */
+static const struct {
+	const char *name;
+	int dflt;
+} var_flags[] = {{"secret", 0}, {"locked", 0}, {"configurable", 1}, {"required", 0},
+		 {"advanced", 0}};
+static const char *const var_texts[] = {"label", "alias"};
+
+static int flag_of(json_object *var, const char *name, int dflt)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(var, name, &v) && v ? json_object_get_boolean(v) : dflt;
+}
+
+/* The first field of @p var whose value or flag differs from @p old's
+ * (defaults filled in), or NULL. */
+static const char *changed_field(json_object *old, json_object *var)
+{
+	if (!json_object_equal(json_object_object_get(old, "value"),
+			       json_object_object_get(var, "value")))
+		return "value";
+	for (size_t i = 0; i < sizeof(var_flags) / sizeof(var_flags[0]); i++)
+		if (flag_of(old, var_flags[i].name, var_flags[i].dflt) !=
+		    flag_of(var, var_flags[i].name, var_flags[i].dflt))
+			return var_flags[i].name;
+	for (size_t i = 0; i < sizeof(var_texts) / sizeof(var_texts[0]); i++)
+		if (!json_object_equal(json_object_object_get(old, var_texts[i]),
+				       json_object_object_get(var, var_texts[i])))
+			return var_texts[i];
+	return NULL;
+}
+
+static void var_error(json_object *errors, size_t i, const char *field, const char *msg)
+{
+	char ptr[96];
+
+	snprintf(ptr, sizeof(ptr), "/variables/%zu/%s", i, field);
+	add_error(errors, ptr, msg);
+}
+
+/*
+ * Checks the variable @p var (item @p i of a change) against the stored
+ * @p old (NULL for a new one): "********" keeps a stored secret value; a
+ * locked variable changes in nothing, not even to be unlocked; a
+ * non-configurable one keeps its value and stays non-configurable.
+ */
+static void merge_variable(json_object *old, json_object *var, size_t i, json_object *errors)
+{
+	json_object *oldval = json_object_object_get(old, "value"), *keep = NULL;
+	const char *field;
+
+	if (is_mask(json_object_object_get(var, "value"))) {
+		if (!ch_secret_is_envelope(oldval)) {
+			var_error(errors, i, "value", "\"********\" keeps a stored secret, but none is stored");
+			return;
+		}
+		json_object_deep_copy(oldval, &keep, NULL);
+		json_object_object_add(var, "value", keep);
+	}
+	if (!old)
+		return;
+	field = changed_field(old, var);
+	if (flag_of(old, "locked", 0) && field) {
+		var_error(errors, i, field, "belongs to a locked variable, which cannot change");
+	} else if (!flag_of(old, "configurable", 1)) {
+		if (!json_object_equal(oldval, json_object_object_get(var, "value")))
+			var_error(errors, i, "value", "is not configurable: it is set once, when the "
+						      "variable is created");
+		if (flag_of(var, "configurable", 1))
+			var_error(errors, i, "configurable", "cannot be turned back on");
+	}
+}
+
+/* The variables of a change (the list replaces the stored ones): each one
+ * checked by merge_variable(); a locked or non-configurable variable
+ * cannot be left out. */
+static json_object *merge_variables(json_object *stored, json_object *list, json_object *errors)
+{
+	json_object *vars = vars_to_doc(list);
+	char msg[160];
+
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		const char *key = str_at(json_object_array_get_idx(list, i), "key");
+
+		if (key)
+			merge_variable(json_object_object_get(stored, key),
+				       json_object_object_get(vars, key), i, errors);
+	}
+	if (!is_object(stored))
+		return vars;
+	json_object_object_foreach(stored, okey, ovar)
+	{
+		if (json_object_object_get_ex(vars, okey, NULL))
+			continue;
+		snprintf(msg, sizeof(msg), "cannot leave out the %s variable %.64s",
+			 flag_of(ovar, "locked", 0) ? "locked" : "non-configurable", okey);
+		if (flag_of(ovar, "locked", 0) || !flag_of(ovar, "configurable", 1))
+			add_error(errors, "/variables", msg);
+	}
+	return vars;
+}
+
+/* A required variable has a value: a non-empty string or a stored secret.
+ * @p list is the request's (for the pointers), @p vars the result of a
+ * change (NULL on create: the items themselves). */
+static void check_required(json_object *list, json_object *vars, json_object *errors)
+{
+	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *item = json_object_array_get_idx(list, i);
+		const char *key = str_at(item, "key");
+		json_object *var = !key ? NULL : vars ? json_object_object_get(vars, key) : item;
+		json_object *val = json_object_object_get(var, "value");
+
+		if (var && flag_of(var, "required", 0) && !ch_secret_is_envelope(val) &&
+		    (!json_object_is_type(val, json_type_string) || !*json_object_get_string(val)))
+			var_error(errors, i, "value", "is required: give it a non-empty value");
+	}
+}
+
 /* --- create -------------------------------------------------------------------------- */
 
 /* On create there is no stored secret for "********" to keep. */
@@ -370,6 +495,7 @@ static void check_create(const ch_connector_env *env, json_object *body, json_ob
 	validate_into(env->create_schema, body, "", errors);
 	check_names(body, errors);
 	check_variables(json_object_object_get(body, "variables"), errors);
+	check_required(json_object_object_get(body, "variables"), NULL, errors);
 	*type = find_type(env, body, errors);
 	if (*type && json_object_is_type(config, json_type_object))
 		validate_into(ch_type_schema(*type), config, "/config", errors);
@@ -511,45 +637,6 @@ static json_object *merge_config(json_object *stored, json_object *given, json_o
 	return merged;
 }
 
-/* New variables from the request; "********" keeps a stored secret value,
- * and a locked variable keeps its value. */
-static json_object *merge_variables(json_object *stored, json_object *list, json_object *errors)
-{
-	json_object *vars = vars_to_doc(list);
-	char ptr[300];
-	size_t i = 0;
-
-	json_object_object_foreach(vars, key, var)
-	{
-		json_object *old = json_object_object_get(stored, key);
-		json_object *oldval = json_object_object_get(old, "value");
-		json_object *val = json_object_object_get(var, "value");
-		const char *s = json_object_get_string(val);
-
-		snprintf(ptr, sizeof(ptr), "/variables/%zu/value", i++);
-		if (s && strcmp(s, CH_SECRET_MASK) == 0 && ch_secret_is_envelope(oldval)) {
-			json_object *keep = NULL;
-
-			json_object_deep_copy(oldval, &keep, NULL);
-			json_object_object_add(var, "value", keep);
-		}
-		else if (s && strcmp(s, CH_SECRET_MASK) == 0)
-			add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
-		else if (json_object_get_boolean(json_object_object_get(old, "locked")) &&
-			 !json_object_equal(oldval, val))
-			add_error(errors, ptr, "is locked and cannot be changed");
-	}
-	if (!is_object(stored))
-		return vars;
-	json_object_object_foreach(stored, okey, ovar)
-	{
-		if (!json_object_object_get_ex(vars, okey, NULL) &&
-		    json_object_get_boolean(json_object_object_get(ovar, "locked")))
-			add_error(errors, "/variables", "cannot remove a locked variable");
-	}
-	return vars;
-}
-
 static void check_change(const ch_connector_env *env, const ch_connector_row *stored,
 			 json_object *body, json_object *errors)
 {
@@ -593,10 +680,12 @@ static void apply_change(json_object *doc, json_object *body, int replace, json_
 		json_object_object_add(doc, "config",
 				       merge_config(replace ? NULL : json_object_object_get(doc, "config"),
 						    v, errors));
-	if (json_object_object_get_ex(body, "variables", &v))
+	if (json_object_object_get_ex(body, "variables", &v)) {
 		json_object_object_add(doc, "variables",
 				       merge_variables(json_object_object_get(doc, "variables"), v,
 						       errors));
+		check_required(v, json_object_object_get(doc, "variables"), errors);
+	}
 	json_object_object_foreach(body, key, val)
 	{
 		if (strcmp(key, "timezone") == 0 || strcmp(key, "date_format") == 0 ||

@@ -1,9 +1,9 @@
 /*
  * API tests of a PUT merged over a stored connector where it is delicate:
- * secrets nested in the configuration (fixture-nested's auth.key). The
- * nested secret is proved kept by the plugin's test operation, which runs
- * with the decrypted configuration and says whether auth.key is the
- * expected key.
+ * secrets nested in the configuration (fixture-nested's auth.key), and the
+ * flags of variables (locked, configurable, required). The nested secret is
+ * proved kept by the plugin's test operation, which runs with the
+ * decrypted configuration and says whether auth.key is the expected key.
  */
 #include <check.h>
 #include <stdio.h>
@@ -162,6 +162,97 @@ START_TEST(nested_mask_with_nothing_stored_is_422)
 }
 END_TEST
 
+/* --- variables ------------------------------------------------------------------------ */
+
+static void put_vars(const char *name, const char *list, long status)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), "{\"variables\":[%s]}", list);
+	ok("PUT", name, body, status);
+}
+
+static void put_vars_refused(const char *name, const char *list, const char *pointer)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), "{\"variables\":[%s]}", list);
+	refused("PUT", name, body, pointer);
+}
+
+#define L_V1 "{\"key\":\"L\",\"value\":\"v1\",\"locked\":true}"
+#define S_KEPT "{\"key\":\"S\",\"value\":\"********\",\"secret\":true,\"locked\":true}"
+
+START_TEST(locked_variables_change_in_nothing)
+{
+	th_resp r;
+
+	ok("POST", NULL, "{\"name\":\"v1\",\"type\":\"fixture-nested\",\"variables\":[" L_V1 ","
+	   "{\"key\":\"S\",\"value\":\"s1\",\"secret\":true,\"locked\":true},"
+	   "{\"key\":\"U\",\"value\":\"u1\"}]}", 201);
+	/* neither unlocked, nor changed, nor relabelled, nor left out */
+	put_vars_refused("v1", "{\"key\":\"L\",\"value\":\"v1\",\"locked\":false}," S_KEPT,
+			 "/variables/0/locked");
+	put_vars_refused("v1", "{\"key\":\"L\",\"value\":\"v2\",\"locked\":true}," S_KEPT,
+			 "/variables/0/value");
+	put_vars_refused("v1", "{\"key\":\"L\",\"value\":\"v1\",\"locked\":true,\"label\":\"x\"},"
+			 S_KEPT, "/variables/0/label");
+	put_vars_refused("v1", L_V1 ",{\"key\":\"S\",\"value\":\"********\",\"secret\":true}",
+			 "/variables/1/locked");
+	put_vars_refused("v1", L_V1 ",{\"key\":\"S\",\"value\":\"new\",\"secret\":true,"
+			 "\"locked\":true}", "/variables/1/value");
+	put_vars_refused("v1", L_V1 ",{\"key\":\"S\",\"value\":\"********\",\"locked\":true}",
+			 "/variables/1/secret");
+	put_vars_refused("v1", L_V1, "/variables");
+	/* sent back as they are: fine; an unlocked one may be locked, once */
+	put_vars("v1", L_V1 "," S_KEPT ",{\"key\":\"U\",\"value\":\"u2\",\"locked\":true}", 200);
+	put_vars_refused("v1", L_V1 "," S_KEPT ",{\"key\":\"U\",\"value\":\"u3\",\"locked\":true}",
+			 "/variables/2/value");
+	call("GET", "v1", "", NULL, 200, &r);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(r.json, "revision")), 2);
+	th_resp_free(&r);
+}
+END_TEST
+
+START_TEST(non_configurable_values_are_set_once)
+{
+	ok("POST", NULL, "{\"name\":\"v2\",\"type\":\"fixture-nested\",\"variables\":["
+	   "{\"key\":\"C\",\"value\":\"c1\",\"configurable\":false}]}", 201);
+	put_vars_refused("v2", "{\"key\":\"C\",\"value\":\"c2\",\"configurable\":false}",
+			 "/variables/0/value");
+	put_vars_refused("v2", "{\"key\":\"C\",\"value\":\"c1\"}", "/variables/0/configurable");
+	put_vars_refused("v2", "", "/variables");
+	/* its other fields may change; a new variable may be non-configurable */
+	put_vars("v2", "{\"key\":\"C\",\"value\":\"c1\",\"configurable\":false,\"label\":\"C\","
+		 "\"advanced\":true,\"alias\":\"c\"},"
+		 "{\"key\":\"D\",\"value\":\"d1\",\"configurable\":false}", 200);
+	put_vars_refused("v2", "{\"key\":\"C\",\"value\":\"c1\",\"configurable\":false},"
+			 "{\"key\":\"D\",\"value\":\"d2\",\"configurable\":false}",
+			 "/variables/1/value");
+}
+END_TEST
+
+START_TEST(required_variables_need_a_value)
+{
+	refused("POST", NULL, "{\"name\":\"v3\",\"type\":\"fixture-nested\",\"variables\":["
+		"{\"key\":\"R\",\"required\":true}]}", "/variables/0/value");
+	refused("POST", NULL, "{\"name\":\"v3\",\"type\":\"fixture-nested\",\"variables\":["
+		"{\"key\":\"A\",\"value\":\"a\"},{\"key\":\"R\",\"value\":\"\",\"required\":true}]}",
+		"/variables/1/value");
+	ok("POST", NULL, "{\"name\":\"v3\",\"type\":\"fixture-nested\",\"variables\":["
+	   "{\"key\":\"R\",\"value\":\"r\",\"required\":true},"
+	   "{\"key\":\"RS\",\"value\":\"x\",\"secret\":true,\"required\":true},"
+	   "{\"key\":\"O\"}]}", 201);
+	put_vars_refused("v3", "{\"key\":\"R\",\"value\":null,\"required\":true}",
+			 "/variables/0/value");
+	put_vars_refused("v3", "{\"key\":\"R\",\"value\":\"r\",\"required\":true},"
+			 "{\"key\":\"O\",\"required\":true}", "/variables/1/value");
+	/* a kept secret is a value */
+	put_vars("v3", "{\"key\":\"RS\",\"value\":\"********\",\"secret\":true,\"required\":true}",
+		 200);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("api_merge");
@@ -171,6 +262,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, nested_mask_keeps_the_stored_secret);
 	tcase_add_test(tc, nested_null_removes);
 	tcase_add_test(tc, nested_mask_with_nothing_stored_is_422);
+	tcase_add_test(tc, locked_variables_change_in_nothing);
+	tcase_add_test(tc, non_configurable_values_are_set_once);
+	tcase_add_test(tc, required_variables_need_a_value);
 	suite_add_tcase(s, tc);
 	return s;
 }
