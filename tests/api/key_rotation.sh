@@ -27,25 +27,6 @@ mkdir "$tmp/plugins"
 ln -s "$plugins"/*.so "$3"/*.so "$tmp/plugins/"
 plugins=$tmp/plugins
 
-# refuses_to_start WHAT TEXT: the host exits non-zero before printing its
-# URL, and its log says TEXT.
-refuses_to_start() {
-  local what=$1 text=$2 log=$tmp/refused.log line status=0
-  : >"$log"
-  launch_host "$log"
-  # The read ends at the host's first line or when it exits (end of file).
-  if read -r -t 60 -u 3 line; then
-    fail "$what: the host started anyway: $line"
-  fi
-  exec 3<&-
-  wait "$pid" || status=$?
-  pid=
-  [ "$status" -ne 0 ] || fail "$what: the host exited 0"
-  [ "$status" -lt 128 ] || fail "$what: the host died of signal $((status - 128))"
-  grep -q -F -- "$text" "$log" || fail "$what: the log does not say \"$text\": $(cat "$log")"
-  echo "$what: refused (exit $status): $(tail -n 1 "$log")"
-}
-
 # Every stored document, for comparisons.
 docs() { sqlite3 "$db" 'SELECT id, revision, doc FROM connectors ORDER BY id'; }
 
