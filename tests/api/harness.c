@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -302,4 +304,42 @@ void th_restart(th_host *h)
 	}
 	snprintf(h->url, sizeof(h->url), "%s", line + strlen(prefix));
 	close(fds[0]);
+}
+
+/* --- one host shared by a program's tests ------------------------------------ */
+
+static struct {
+	th_host *host;
+	const char *plugins_dir;
+	void (*seed)(void);
+	int exit_status;
+} shared;
+
+static void shared_start(void)
+{
+	th_start(shared.host, shared.plugins_dir, NULL);
+	if (shared.seed)
+		shared.seed();
+}
+
+/* In the runner (unchecked fixture): the status is judged in
+ * th_run_shared(). */
+static void shared_stop(void)
+{
+	shared.exit_status = th_stop(shared.host);
+	if (shared.exit_status != 0)
+		fprintf(stderr, "the host exited with %d on SIGTERM\n", shared.exit_status);
+}
+
+int th_run_shared(const char *name, const TTest *const *tests, th_host *h,
+		  const char *plugins_dir, void (*seed)(void), double timeout)
+{
+	int rc;
+
+	shared.host = h;
+	shared.plugins_dir = plugins_dir;
+	shared.seed = seed;
+	shared.exit_status = 0;
+	rc = ch_check_run(ch_check_suite_shared(name, tests, shared_start, shared_stop, timeout));
+	return rc == EXIT_SUCCESS && shared.exit_status == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -22,7 +22,6 @@
 #define NCON 240
 
 static th_host host;
-static int host_exit_status;
 
 static void req(const char *method, const char *path, const char *body, th_resp *r)
 {
@@ -44,7 +43,6 @@ static void seed(void)
 	char body[256], path[128];
 	th_resp r;
 
-	th_start(&host, CH_TEST_FIXTURES, NULL);
 	for (int i = 0; i < NCON; i++) {
 		int n = (i * 7) % NCON;
 
@@ -65,13 +63,6 @@ static void seed(void)
 		expect_status(&r, 200, path);
 		th_resp_free(&r);
 	}
-}
-
-static void stop(void)
-{
-	host_exit_status = th_stop(&host);
-	if (host_exit_status != 0)
-		fprintf(stderr, "the host exited with %d on SIGTERM\n", host_exit_status);
 }
 
 static json_object *meta_of(const th_resp *r)
@@ -257,23 +248,14 @@ START_TEST(bad_cursors_are_400)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("api_list");
-	TCase *tc = tcase_create("cursors");
-
-	tcase_add_unchecked_fixture(tc, seed, stop);
-	tcase_set_timeout(tc, 240);
-	tcase_add_test(tc, cursor_walk_visits_every_row_once_in_order);
-	tcase_add_test(tc, the_last_page_has_no_next_cursor);
-	tcase_add_test(tc, bad_cursors_are_400);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	int rc = ch_check_run(suite());
+	const TTest *tests[] = {
+		cursor_walk_visits_every_row_once_in_order,
+		the_last_page_has_no_next_cursor,
+		bad_cursors_are_400,
+		NULL,
+	};
 
-	return rc == EXIT_SUCCESS && host_exit_status == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return th_run_shared("api_list", tests, &host, CH_TEST_FIXTURES, seed, 240);
 }

@@ -17,19 +17,6 @@
 #define RIGHT_KEY "nested-right-key"
 
 static th_host host;
-static int host_exit_status;
-
-static void start(void)
-{
-	th_start(&host, CH_TEST_NESTED, NULL);
-}
-
-static void stop(void)
-{
-	host_exit_status = th_stop(&host);
-	if (host_exit_status != 0)
-		fprintf(stderr, "the host exited with %d on SIGTERM\n", host_exit_status);
-}
 
 /* One request on connector @p name (NULL: the collection) + @p suffix,
  * expecting @p status. */
@@ -253,25 +240,17 @@ START_TEST(required_variables_need_a_value)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("api_merge");
-	TCase *tc = tcase_create("merge");
-
-	tcase_add_unchecked_fixture(tc, start, stop);
-	tcase_add_test(tc, nested_mask_keeps_the_stored_secret);
-	tcase_add_test(tc, nested_null_removes);
-	tcase_add_test(tc, nested_mask_with_nothing_stored_is_422);
-	tcase_add_test(tc, locked_variables_change_in_nothing);
-	tcase_add_test(tc, non_configurable_values_are_set_once);
-	tcase_add_test(tc, required_variables_need_a_value);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	int rc = ch_check_run(suite());
+	const TTest *tests[] = {
+		nested_mask_keeps_the_stored_secret,
+		nested_null_removes,
+		nested_mask_with_nothing_stored_is_422,
+		locked_variables_change_in_nothing,
+		non_configurable_values_are_set_once,
+		required_variables_need_a_value,
+		NULL,
+	};
 
-	return rc == EXIT_SUCCESS && host_exit_status == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return th_run_shared("api_merge", tests, &host, CH_TEST_WIZARD, NULL, 0);
 }

@@ -1,6 +1,7 @@
 /*
  * Fixture: "fixture-nested" 1.0.0, a type whose secret is nested in an
- * object, for the tests of merging a change over stored secrets.
+ * object, for the tests of merging a change over stored secrets (built
+ * into the wizard fixtures' directory: both are about stored secrets).
  *
  *   config  {name?, auth?: {user, key? (writeOnly)}, tags?: [string]}
  *   test    valid when auth.key is "nested-right-key"; otherwise a
@@ -23,23 +24,25 @@
 	"\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},"                   \
 	"\"additionalProperties\":false}"
 
+/* Judges auth.key without ever saying it. */
+static int nested_check(ch_call *call, json_object *config, json_object **result)
+{
+	const char *key = ch_sdk_str(ch_sdk_obj(config, "auth"), "key", NULL);
+
+	(void)call;
+	if (key && strcmp(key, NESTED_KEY) == 0) {
+		*result = ch_sdk_test_result(true, NULL, "auth.key is the expected key");
+		return CH_OK;
+	}
+	*result = ch_sdk_test_result(false, CH_FAILURE_CONFIG, "auth.key is not the expected key");
+	if (*result)
+		ch_sdk_test_error(*result, "/auth/key", key ? "is another key" : "is missing");
+	return CH_OK;
+}
+
 static int nested_test(ch_call *call, const char *in, char **out)
 {
-	json_object *input = NULL, *res;
-	const char *key;
-	int rc = ch_sdk_input(call, in, &input);
-
-	if (rc != CH_OK)
-		return rc;
-	key = ch_sdk_str(ch_sdk_obj(ch_sdk_obj(input, "config"), "auth"), "key", NULL);
-	if (key && strcmp(key, NESTED_KEY) == 0) {
-		res = ch_sdk_test_result(true, NULL, "auth.key is the expected key");
-	} else {
-		res = ch_sdk_test_result(false, CH_FAILURE_CONFIG, "auth.key is not the expected key");
-		ch_sdk_test_error(res, "/auth/key", key ? "is another key" : "is missing");
-	}
-	json_object_put(input);
-	return ch_sdk_output(call, res, out);
+	return ch_sdk_test(call, in, out, nested_check);
 }
 
 static const char *const nested_categories[] = {"test", NULL};
