@@ -385,7 +385,8 @@ static void merge_variable(json_object *old, json_object *var, size_t i, json_ob
 
 	if (is_mask(json_object_object_get(var, "value"))) {
 		if (!ch_secret_is_envelope(oldval)) {
-			var_error(errors, i, "value", "\"********\" keeps a stored secret, but none is stored");
+			var_error(errors, i, "value",
+				  "\"********\" keeps a stored secret, but none is stored");
 			return;
 		}
 		json_object_deep_copy(oldval, &keep, NULL);
@@ -398,8 +399,9 @@ static void merge_variable(json_object *old, json_object *var, size_t i, json_ob
 		var_error(errors, i, field, "belongs to a locked variable, which cannot change");
 	} else if (!flag_of(old, "configurable", 1)) {
 		if (!json_object_equal(oldval, json_object_object_get(var, "value")))
-			var_error(errors, i, "value", "is not configurable: it is set once, when the "
-						      "variable is created");
+			var_error(errors, i, "value",
+				  "is not configurable: it is set once, when the variable is "
+				  "created");
 		if (flag_of(var, "configurable", 1))
 			var_error(errors, i, "configurable", "cannot be turned back on");
 	}

@@ -48,8 +48,8 @@ static int check_dir_mode(const char *path)
 		return ch_error_set(CH_E_INVALID, "data directory %s is not a directory", path);
 	if (st.st_mode & 077)
 		return ch_error_set(CH_E_FORBIDDEN,
-				    "data directory %s is accessible by group or others (mode %04o); "
-				    "run chmod 700 %s",
+				    "data directory %s is accessible by group or others "
+				    "(mode %04o); run chmod 700 %s",
 				    path, (unsigned)(st.st_mode & 07777), path);
 	return CH_OK;
 }

@@ -507,7 +507,8 @@ void ch_api_connectors_list(void *app, ch_http_req *req, ch_http_resp *resp)
 		return;
 	rc = ch_store_connector_list(a->store, ch_api_principal(req)->account_id, &q, &pg);
 	if (rc == CH_OK)
-		ch_http_json(resp, 200, list_answer(a, list_meta(&p, &q, &pg), &pg, types, variables));
+		ch_http_json(resp, 200,
+			     list_answer(a, list_meta(&p, &q, &pg), &pg, types, variables));
 	else
 		ch_api_fail(req, resp, rc, "the connectors could not be listed");
 	ch_connector_page_clear(&pg);

@@ -99,7 +99,8 @@ static int parse_sort(ch_http_req *req, ch_http_resp *resp, const char *const *s
 	if (in_list(sorts, out->sort, strlen(out->sort)))
 		return CH_OK;
 	join(allowed, sizeof(allowed), sorts);
-	return ch_list_bad_param(req, resp, "sort", "must be one of %s (prefix - for descending)", allowed);
+	return ch_list_bad_param(req, resp, "sort", "must be one of %s (prefix - for descending)",
+				 allowed);
 }
 
 int ch_list_parse(ch_http_req *req, ch_http_resp *resp, const char *const *sorts,
@@ -114,12 +115,12 @@ int ch_list_parse(ch_http_req *req, ch_http_resp *resp, const char *const *sorts
 	if (page && parse_size(page, 1, 1000000000, &out->page) != CH_OK)
 		return ch_list_bad_param(req, resp, "page", "must be a whole number of at least 1");
 	if (per && parse_size(per, 1, CH_LIST_PER_PAGE_MAX, &out->per_page) != CH_OK)
-		return ch_list_bad_param(req, resp, "per_page", "must be a whole number from 1 to %d",
-				 CH_LIST_PER_PAGE_MAX);
+		return ch_list_bad_param(req, resp, "per_page",
+					 "must be a whole number from 1 to %d", CH_LIST_PER_PAGE_MAX);
 	if (ch_http_query_each(req, check_filter, &fc)) {
 		join(allowed, sizeof(allowed), filters);
 		return ch_list_bad_param(req, resp, fc.bad, "is not a known filter (known: %s)",
-				 allowed[0] ? allowed : "none");
+					 allowed[0] ? allowed : "none");
 	}
 	return parse_sort(req, resp, sorts, default_sort, out);
 }
@@ -205,8 +206,8 @@ int ch_list_cursor_parse(ch_http_req *req, ch_http_resp *resp, const ch_list_par
 	sort_text(want, sizeof(want), p);
 	if (strcmp(want, got) != 0)
 		return ch_list_bad_param(req, resp, "cursor",
-					 "was made for sort=%s, not sort=%s: send the sort and filters "
-					 "of the request it came from",
+					 "was made for sort=%s, not sort=%s: send the sort and "
+					 "filters of the request it came from",
 					 got, want);
 	return 1;
 }

@@ -53,8 +53,10 @@ const char *const ch_store_sqlite_migrations[] = {
 	 * needs a sort step or a scan of the account */
 	"CREATE INDEX connectors_by_type_created ON connectors(account_id, type, created_at, id);"
 	"CREATE INDEX connectors_by_type_updated ON connectors(account_id, type, updated_at, id);"
-	"CREATE INDEX connectors_by_status_created ON connectors(account_id, status, created_at, id);"
-	"CREATE INDEX connectors_by_status_updated ON connectors(account_id, status, updated_at, id);"
+	"CREATE INDEX connectors_by_status_created ON connectors(account_id, status, created_at, "
+	"id);"
+	"CREATE INDEX connectors_by_status_updated ON connectors(account_id, status, updated_at, "
+	"id);"
 	"CREATE INDEX connectors_by_type_status ON connectors(account_id, type, status, name);"
 	"CREATE INDEX connectors_by_type_status_created ON connectors(account_id, type, status, "
 	"created_at, id);"

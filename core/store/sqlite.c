@@ -82,8 +82,8 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 	[S_ACC_INSERT] = "INSERT INTO accounts(id, name, created_at) VALUES(?1, ?2, ?3)",
 	[S_ACC_FIND] = "SELECT id FROM accounts WHERE name = ?1",
 	[S_TOK_INSERT] = "INSERT INTO tokens(hash, account_id, admin, created_at) VALUES(?1, ?2, ?3, ?4)",
-	[S_TOK_FIND] = "SELECT t.account_id, a.name, t.admin, t.hash FROM tokens t JOIN accounts a ON "
-		       "a.id = t.account_id WHERE t.hash = ?1",
+	[S_TOK_FIND] = "SELECT t.account_id, a.name, t.admin, t.hash FROM tokens t JOIN accounts a "
+		       "ON a.id = t.account_id WHERE t.hash = ?1",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET "
 		       "value = excluded.value",
@@ -114,10 +114,10 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 	[S_SES_DELETE_REV] = "DELETE FROM setup_sessions WHERE account_id = ?1 AND connector_id = ?2 "
 			     "AND revision = ?3",
 	[S_CON_REWRITE] = "UPDATE connectors SET doc = ?3 WHERE account_id = ?1 AND id = ?2",
-	[S_SES_BATCH] = "SELECT connector_id, account_id, doc FROM setup_sessions WHERE connector_id "
-			"> ?1 ORDER BY connector_id LIMIT 256", /* REWRITE_BATCH */
-	[S_SES_REWRITE] = "UPDATE setup_sessions SET doc = ?3 WHERE account_id = ?1 AND connector_id "
-			  "= ?2",
+	[S_SES_BATCH] = "SELECT connector_id, account_id, doc FROM setup_sessions WHERE "
+			"connector_id > ?1 ORDER BY connector_id LIMIT 256", /* REWRITE_BATCH */
+	[S_SES_REWRITE] = "UPDATE setup_sessions SET doc = ?3 WHERE account_id = ?1 AND "
+			  "connector_id = ?2",
 };
 
 /* --- connections and statements ------------------------------------------- */
@@ -331,7 +331,8 @@ static int migrate(sqlite3 *db, const char *path)
 	if (version > ch_store_sqlite_migration_count)
 		rc = ch_error_set(CH_E_UNSUPPORTED,
 				  "database %s is at schema version %d, newer than this connhub "
-				  "knows (%d): run the connhub version that wrote it, or a newer one",
+				  "knows (%d): run the connhub version that wrote it, or a newer "
+				  "one",
 				  path, version, ch_store_sqlite_migration_count);
 	for (int v = version; rc == CH_OK && v < ch_store_sqlite_migration_count; v++) {
 		char bump[64];
@@ -1102,8 +1103,9 @@ static int rewrite_sessions(conn *c, const ch_rewriter *rw)
 			session_item *it = &items[i];
 			int r = rw->session(rw->cls, it->account_id, it->connector_id, it->doc);
 
-			rc = r <= 0 ? r : write_doc(c, S_SES_REWRITE, it->account_id, it->connector_id,
-						    it->doc);
+			rc = r <= 0 ? r
+				    : write_doc(c, S_SES_REWRITE, it->account_id, it->connector_id,
+						it->doc);
 		}
 		for (size_t i = 0; i < n; i++)
 			json_object_put(items[i].doc);

@@ -47,7 +47,8 @@ static void seed(void)
 		int n = (i * 7) % NCON;
 
 		if (n % 3 == 0)
-			snprintf(body, sizeof(body), "{\"name\":\"l-%03d\",\"type\":\"fixture-b\"}", n);
+			snprintf(body, sizeof(body),
+				 "{\"name\":\"l-%03d\",\"type\":\"fixture-b\"}", n);
 		else
 			snprintf(body, sizeof(body),
 				 "{\"name\":\"l-%03d\",\"type\":\"fixture-a\",\"type_version\":"
@@ -145,13 +146,13 @@ static void assert_same_walk(const char *query)
 		      (long long)total);
 	for (size_t i = 0; i < n; i++) {
 		const char *id = json_object_get_string(json_object_array_get_idx(cursors, i));
+		const char *want = json_object_get_string(json_object_array_get_idx(pages, i));
 
 		ck_assert_msg(!json_object_object_get_ex(seen, id, NULL), "%s: %s visited twice",
 			      query, id);
 		json_object_object_add(seen, id, NULL);
-		ck_assert_msg(strcmp(id, json_object_get_string(json_object_array_get_idx(pages, i))) ==
-				      0,
-			      "%s: row %zu is %s, not the one of the pages", query, i, id);
+		ck_assert_msg(strcmp(id, want) == 0, "%s: row %zu is %s, the pages have %s", query, i,
+			      id, want);
 	}
 	json_object_put(seen);
 	json_object_put(cursors);

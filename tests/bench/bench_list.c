@@ -112,9 +112,11 @@ static double time_cursor(ch_store *st, const char *account, ch_connector_query 
 	q.page = page;
 	list_or_die(st, account, &q, &pg);
 	last = &pg.rows[pg.count - 1];
-	snprintf(key, sizeof(key), "%s",
-		 q.sort == CH_SORT_NAME ? last->name
-					: q.sort == CH_SORT_CREATED ? last->created_at : last->updated_at);
+	if (q.sort == CH_SORT_NAME)
+		snprintf(key, sizeof(key), "%s", last->name);
+	else
+		snprintf(key, sizeof(key), "%s",
+			 q.sort == CH_SORT_CREATED ? last->created_at : last->updated_at);
 	snprintf(id, sizeof(id), "%s", last->id);
 	ch_connector_page_clear(&pg);
 	q.after_key = key;
