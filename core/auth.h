@@ -32,7 +32,9 @@ int ch_auth_issue(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], const char 
 		  int admin, char out[CH_TOKEN_LEN]);
 
 /**
- * Checks an Authorization header value ("Bearer <token>").
+ * Checks an Authorization header value ("Bearer <token>"): the token's
+ * hash is looked up, then the hash stored in the row found is compared
+ * with it in constant time (sodium_memcmp).
  * @return CH_OK with @p out filled, or CH_E_AUTH (missing, malformed or
  *         unknown token; ch_error_last() says which, without the token).
  */

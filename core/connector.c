@@ -1,8 +1,10 @@
 #include "connector.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -63,19 +65,47 @@ int ch_connector_is_id(const char *s)
 	return 1;
 }
 
+/* Files of the zoneinfo tree that are TZif data but no zone a user means:
+ * the placeholder zone, the machine's own zone, the fallback rules. The
+ * posix/ and right/ trees repeat every zone (right/ with leap seconds). */
+static const char *const not_zones[] = {"Factory", "localtime", "posixrules", NULL};
+
+/* Whether @p path is a regular file that starts with the TZif magic. */
+static int tzif_file(const char *path)
+{
+	char magic[4];
+	struct stat st;
+	int fd, ok;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	ok = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	     memcmp(magic, "TZif", sizeof(magic)) == 0;
+	close(fd);
+	return ok;
+}
+
 int ch_timezone_valid(const char *name)
 {
 	char path[256];
-	struct stat st;
 
-	if (!name || !*name || name[0] == '/' || strstr(name, "..") || strlen(name) > 64)
+	if (!name || !*name || name[0] == '/' || strstr(name, "..") || strstr(name, "//") ||
+	    name[strlen(name) - 1] == '/' || strlen(name) > 64)
 		return 0;
 	for (const char *p = name; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= '0' && *p <= '9') || strchr("/_+-", *p)))
 			return 0;
+	if (strncmp(name, "posix/", 6) == 0 || strncmp(name, "right/", 6) == 0)
+		return 0;
+	for (int i = 0; not_zones[i]; i++)
+		if (strcmp(name, not_zones[i]) == 0)
+			return 0;
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return tzif_file(path);
 }
 
 static const char *str_at(json_object *obj, const char *key)
@@ -216,6 +246,12 @@ static int is_object(json_object *v)
 	return json_object_is_type(v, json_type_object);
 }
 
+static int is_mask(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       strcmp(json_object_get_string(v), CH_SECRET_MASK) == 0;
+}
+
 static json_object *vars_from_doc(json_object *obj)
 {
 	json_object *list = json_object_new_array();
@@ -292,6 +328,133 @@ static int seal(const ch_connector_env *env, const ch_type *type, ch_connector_r
 	return rc;
 }
 
+/* --- variables ------------------------------------------------------------------------ */
+
+/* A variable's flags and their defaults (schemas/connector-create.json),
+ * then its texts: what a locked variable keeps. */
+static const struct {
+	const char *name;
+	int dflt;
+} var_flags[] = {{"secret", 0}, {"locked", 0}, {"configurable", 1}, {"required", 0},
+		 {"advanced", 0}};
+static const char *const var_texts[] = {"label", "alias"};
+
+static int flag_of(json_object *var, const char *name, int dflt)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(var, name, &v) && v ? json_object_get_boolean(v) : dflt;
+}
+
+/* The first field of @p var whose value or flag differs from @p old's
+ * (defaults filled in), or NULL. */
+static const char *changed_field(json_object *old, json_object *var)
+{
+	if (!json_object_equal(json_object_object_get(old, "value"),
+			       json_object_object_get(var, "value")))
+		return "value";
+	for (size_t i = 0; i < sizeof(var_flags) / sizeof(var_flags[0]); i++)
+		if (flag_of(old, var_flags[i].name, var_flags[i].dflt) !=
+		    flag_of(var, var_flags[i].name, var_flags[i].dflt))
+			return var_flags[i].name;
+	for (size_t i = 0; i < sizeof(var_texts) / sizeof(var_texts[0]); i++)
+		if (!json_object_equal(json_object_object_get(old, var_texts[i]),
+				       json_object_object_get(var, var_texts[i])))
+			return var_texts[i];
+	return NULL;
+}
+
+static void var_error(json_object *errors, size_t i, const char *field, const char *msg)
+{
+	char ptr[96];
+
+	snprintf(ptr, sizeof(ptr), "/variables/%zu/%s", i, field);
+	add_error(errors, ptr, msg);
+}
+
+/*
+ * Checks the variable @p var (item @p i of a change) against the stored
+ * @p old (NULL for a new one): "********" keeps a stored secret value; a
+ * locked variable changes in nothing, not even to be unlocked; a
+ * non-configurable one keeps its value and stays non-configurable.
+ */
+static void merge_variable(json_object *old, json_object *var, size_t i, json_object *errors)
+{
+	json_object *oldval = json_object_object_get(old, "value"), *keep = NULL;
+	const char *field;
+
+	if (is_mask(json_object_object_get(var, "value"))) {
+		if (!ch_secret_is_envelope(oldval)) {
+			var_error(errors, i, "value",
+				  "\"********\" keeps a stored secret, but none is stored");
+			return;
+		}
+		json_object_deep_copy(oldval, &keep, NULL);
+		json_object_object_add(var, "value", keep);
+	}
+	if (!old)
+		return;
+	field = changed_field(old, var);
+	if (flag_of(old, "locked", 0) && field) {
+		var_error(errors, i, field, "belongs to a locked variable, which cannot change");
+	} else if (!flag_of(old, "configurable", 1)) {
+		if (!json_object_equal(oldval, json_object_object_get(var, "value")))
+			var_error(errors, i, "value",
+				  "is not configurable: it is set once, when the variable is "
+				  "created");
+		if (flag_of(var, "configurable", 1))
+			var_error(errors, i, "configurable", "cannot be turned back on");
+	}
+}
+
+/* The variables of a change (the list replaces the stored ones): each one
+ * checked by merge_variable(); a locked or non-configurable variable
+ * cannot be left out. */
+static json_object *merge_variables(json_object *stored, json_object *list, json_object *errors)
+{
+	json_object *vars = vars_to_doc(list);
+	char msg[160];
+
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		const char *key = str_at(json_object_array_get_idx(list, i), "key");
+
+		if (key)
+			merge_variable(json_object_object_get(stored, key),
+				       json_object_object_get(vars, key), i, errors);
+	}
+	if (!is_object(stored))
+		return vars;
+	json_object_object_foreach(stored, okey, ovar)
+	{
+		if (json_object_object_get_ex(vars, okey, NULL))
+			continue;
+		snprintf(msg, sizeof(msg), "cannot leave out the %s variable %.64s",
+			 flag_of(ovar, "locked", 0) ? "locked" : "non-configurable", okey);
+		if (flag_of(ovar, "locked", 0) || !flag_of(ovar, "configurable", 1))
+			add_error(errors, "/variables", msg);
+	}
+	return vars;
+}
+
+/* A required variable has a value: a non-empty string or a stored secret.
+ * @p list is the request's (for the pointers), @p vars the result of a
+ * change (NULL on create: the items themselves). */
+static void check_required(json_object *list, json_object *vars, json_object *errors)
+{
+	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *item = json_object_array_get_idx(list, i);
+		const char *key = str_at(item, "key");
+		json_object *var = !key ? NULL : vars ? json_object_object_get(vars, key) : item;
+		json_object *val = json_object_object_get(var, "value");
+
+		if (var && flag_of(var, "required", 0) && !ch_secret_is_envelope(val) &&
+		    (!json_object_is_type(val, json_type_string) || !*json_object_get_string(val)))
+			var_error(errors, i, "value", "is required: give it a non-empty value");
+	}
+}
+
 /* --- create -------------------------------------------------------------------------- */
 
 /* On create there is no stored secret for "********" to keep. */
@@ -334,6 +497,7 @@ static void check_create(const ch_connector_env *env, json_object *body, json_ob
 	validate_into(env->create_schema, body, "", errors);
 	check_names(body, errors);
 	check_variables(json_object_object_get(body, "variables"), errors);
+	check_required(json_object_object_get(body, "variables"), NULL, errors);
 	*type = find_type(env, body, errors);
 	if (*type && json_object_is_type(config, json_type_object))
 		validate_into(ch_type_schema(*type), config, "/config", errors);
@@ -403,11 +567,67 @@ int ch_connector_create(const ch_connector_env *env, const char *account_id, jso
 
 /* --- change ---------------------------------------------------------------------------- */
 
-/* Merges the request's config over the stored one, key by key. */
+/* Appends "/<key>" (RFC 6901: "~" and "/" escaped) to the pointer of
+ * @p used chars in @p ptr; returns the new length (kept, truncated, when
+ * it does not fit). */
+static size_t pointer_push(char *ptr, size_t used, size_t cap, const char *key)
+{
+	size_t n = used;
+
+	if (n + 1 < cap)
+		ptr[n++] = '/';
+	for (; *key && n + 2 < cap; key++) {
+		if (*key == '~' || *key == '/') {
+			ptr[n++] = '~';
+			ptr[n++] = *key == '~' ? '0' : '1';
+		} else {
+			ptr[n++] = *key;
+		}
+	}
+	ptr[n] = '\0';
+	return n;
+}
+
+/*
+ * Merges the object @p given into @p into in place, as a JSON merge patch
+ * (RFC 7396) at every depth: objects merge key by key, null removes a key,
+ * any other value replaces. "********" keeps the sealed secret stored at
+ * its place and is an error anywhere else; an object given where a sealed
+ * secret is stored replaces it whole. @p ptr holds the pointer of @p into
+ * (@p used chars) for the errors.
+ */
+static void merge_into(json_object *into, json_object *given, char *ptr, size_t used, size_t cap,
+		       json_object *errors)
+{
+	json_object_object_foreach(given, key, val)
+	{
+		json_object *old = json_object_object_get(into, key), *fresh = NULL;
+		size_t n = pointer_push(ptr, used, cap, key);
+
+		if (!val) {
+			json_object_object_del(into, key);
+		} else if (is_mask(val)) {
+			if (!ch_secret_is_envelope(old))
+				add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
+		} else if (is_object(val) && is_object(old) && !ch_secret_is_envelope(old)) {
+			merge_into(old, val, ptr, n, cap, errors);
+		} else if (is_object(val)) {
+			fresh = json_object_new_object();
+			merge_into(fresh, val, ptr, n, cap, errors);
+			json_object_object_add(into, key, fresh);
+		} else {
+			json_object_deep_copy(val, &fresh, NULL);
+			json_object_object_add(into, key, fresh);
+		}
+		ptr[used] = '\0';
+	}
+}
+
+/* The request's config merged over the stored one (see merge_into()). */
 static json_object *merge_config(json_object *stored, json_object *given, json_object *errors)
 {
 	json_object *merged = NULL;
-	char ptr[300];
+	char ptr[512] = "/config";
 
 	if (!given)
 		return NULL; /* config: null removes the configuration */
@@ -415,64 +635,8 @@ static json_object *merge_config(json_object *stored, json_object *given, json_o
 		json_object_deep_copy(stored, &merged, NULL);
 	else
 		merged = json_object_new_object();
-	json_object_object_foreach(given, key, val)
-	{
-		const char *s = json_object_is_type(val, json_type_string) ? json_object_get_string(val)
-									   : NULL;
-
-		if (!val) {
-			json_object_object_del(merged, key);
-		} else if (s && strcmp(s, CH_SECRET_MASK) == 0) {
-			snprintf(ptr, sizeof(ptr), "/config/%s", key);
-			if (!ch_secret_is_envelope(json_object_object_get(merged, key)))
-				add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
-		} else {
-			json_object *copy = NULL;
-
-			json_object_deep_copy(val, &copy, NULL);
-			json_object_object_add(merged, key, copy);
-		}
-	}
+	merge_into(merged, given, ptr, strlen(ptr), sizeof(ptr), errors);
 	return merged;
-}
-
-/* New variables from the request; "********" keeps a stored secret value,
- * and a locked variable keeps its value. */
-static json_object *merge_variables(json_object *stored, json_object *list, json_object *errors)
-{
-	json_object *vars = vars_to_doc(list);
-	char ptr[300];
-	size_t i = 0;
-
-	json_object_object_foreach(vars, key, var)
-	{
-		json_object *old = json_object_object_get(stored, key);
-		json_object *oldval = json_object_object_get(old, "value");
-		json_object *val = json_object_object_get(var, "value");
-		const char *s = json_object_get_string(val);
-
-		snprintf(ptr, sizeof(ptr), "/variables/%zu/value", i++);
-		if (s && strcmp(s, CH_SECRET_MASK) == 0 && ch_secret_is_envelope(oldval)) {
-			json_object *keep = NULL;
-
-			json_object_deep_copy(oldval, &keep, NULL);
-			json_object_object_add(var, "value", keep);
-		}
-		else if (s && strcmp(s, CH_SECRET_MASK) == 0)
-			add_error(errors, ptr, "\"********\" keeps a stored secret, but none is stored");
-		else if (json_object_get_boolean(json_object_object_get(old, "locked")) &&
-			 !json_object_equal(oldval, val))
-			add_error(errors, ptr, "is locked and cannot be changed");
-	}
-	if (!is_object(stored))
-		return vars;
-	json_object_object_foreach(stored, okey, ovar)
-	{
-		if (!json_object_object_get_ex(vars, okey, NULL) &&
-		    json_object_get_boolean(json_object_object_get(ovar, "locked")))
-			add_error(errors, "/variables", "cannot remove a locked variable");
-	}
-	return vars;
 }
 
 static void check_change(const ch_connector_env *env, const ch_connector_row *stored,
@@ -518,10 +682,12 @@ static void apply_change(json_object *doc, json_object *body, int replace, json_
 		json_object_object_add(doc, "config",
 				       merge_config(replace ? NULL : json_object_object_get(doc, "config"),
 						    v, errors));
-	if (json_object_object_get_ex(body, "variables", &v))
+	if (json_object_object_get_ex(body, "variables", &v)) {
 		json_object_object_add(doc, "variables",
 				       merge_variables(json_object_object_get(doc, "variables"), v,
 						       errors));
+		check_required(v, json_object_object_get(doc, "variables"), errors);
+	}
 	json_object_object_foreach(body, key, val)
 	{
 		if (strcmp(key, "timezone") == 0 || strcmp(key, "date_format") == 0 ||

@@ -52,7 +52,12 @@ json_object *ch_connector_json(const ch_connector_row *row, int with_variables);
 /** Whether @p s looks like a connector id ("con_" + 26 base32 chars). */
 int ch_connector_is_id(const char *s);
 
-/** Whether @p name is a known IANA time zone (a zoneinfo file). */
+/**
+ * Whether @p name is an IANA time zone: a file of /usr/share/zoneinfo that
+ * holds TZif data, named canonically (no "//", "..", leading or trailing
+ * "/"), and neither in the posix/ or right/ copies of the tree nor one of
+ * Factory, localtime and posixrules.
+ */
 int ch_timezone_valid(const char *name);
 
 #endif /* CH_CONNECTOR_H */

@@ -34,6 +34,26 @@ static int make_dirs(const char *path)
 	return CH_OK;
 }
 
+/* The data directory holds the database, the token key and usually the
+ * master key: like PostgreSQL's, it must be the owner's alone. An existing
+ * one others can enter is refused, not tightened behind the operator's
+ * back (it may be shared on purpose, or be the wrong directory). */
+static int check_dir_mode(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return ch_error_set(CH_E_IO, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return ch_error_set(CH_E_INVALID, "data directory %s is not a directory", path);
+	if (st.st_mode & 077)
+		return ch_error_set(CH_E_FORBIDDEN,
+				    "data directory %s is accessible by group or others "
+				    "(mode %04o); run chmod 700 %s",
+				    path, (unsigned)(st.st_mode & 07777), path);
+	return CH_OK;
+}
+
 static int lock_dir(ch_host *h, const char *data_dir)
 {
 	char path[CH_PATH_MAX + 16];
@@ -67,6 +87,8 @@ int ch_host_open(ch_host *h, const ch_config *cfg, int exclusive, int with_keys)
 	memset(h, 0, sizeof(*h));
 	h->lock_fd = -1;
 	rc = make_dirs(cfg->data_dir);
+	if (rc == CH_OK)
+		rc = check_dir_mode(cfg->data_dir);
 	if (rc == CH_OK && exclusive)
 		rc = lock_dir(h, cfg->data_dir);
 	if (rc == CH_OK)

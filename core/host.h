@@ -21,7 +21,10 @@ typedef struct ch_host {
 } ch_host;
 
 /**
- * Opens the data directory of @p cfg (creating it, mode 0700).
+ * Opens the data directory of @p cfg (creating it, mode 0700). An
+ * existing directory that group or others may access is refused
+ * (CH_E_FORBIDDEN, "run chmod 700 ..."); the database in it is created
+ * 0600 (see ch_store_open_sqlite()).
  * @param exclusive  take "<data-dir>/connhub.lock" (one host per data
  *                   directory; key rotation needs the host stopped).
  * @param with_keys  load and verify the master key too.

@@ -85,9 +85,24 @@ static int reseal_row(void *cls, ch_connector_row *row)
 	return 1; /* write it back */
 }
 
+/* A setup session's answers are sealed like the connector's secrets, bound
+ * to the same account and connector ("/answers/<key>"). */
+static int reseal_session(void *cls, const char *account_id, const char *connector_id,
+			  json_object *doc)
+{
+	struct reseal *r = cls;
+	int rc = ch_secret_reseal_all(r->ring, doc, account_id, connector_id, r->err,
+				      sizeof(r->err));
+
+	if (rc != CH_OK)
+		return ch_error_set(rc, "setup session of connector %s: %s", connector_id, r->err);
+	return 1;
+}
+
 int ch_keys_rotate(ch_store *st, ch_keyring *ring, const char *key_file)
 {
 	struct reseal r = {ring, ""};
+	ch_rewriter rw = {reseal_row, reseal_session, &r};
 	char err[256];
 	int rc = ch_keys_verify(st, ring);
 
@@ -96,7 +111,7 @@ int ch_keys_rotate(ch_store *st, ch_keyring *ring, const char *key_file)
 	rc = ch_keyring_add(ring, key_file, err, sizeof(err));
 	if (rc != CH_OK)
 		return ch_error_set(rc, "%s", err);
-	rc = ch_store_connector_rewrite_all(st, reseal_row, &r);
+	rc = ch_store_rewrite_all(st, &rw);
 	if (rc == CH_OK)
 		rc = record(st, ring, ch_keyring_active(ring));
 	if (rc != CH_OK)

@@ -20,8 +20,9 @@ int ch_keys_verify(ch_store *st, const ch_keyring *ring);
 
 /**
  * Rotation: adds a new key to @p key_file, re-encrypts every secret under
- * it in one transaction, records its verifier, then retires the old keys
- * from the file. CH_OK or the first failure (nothing re-encrypted then).
+ * it (connectors' and open setup sessions') in one transaction that keeps
+ * every revision, records its verifier, then retires the old keys from the
+ * file. CH_OK or the first failure (nothing re-encrypted then).
  */
 int ch_keys_rotate(ch_store *st, ch_keyring *ring, const char *key_file);
 

@@ -19,6 +19,8 @@
 
 static const char *const sorts[] = {"name", "created_at", "updated_at", NULL};
 static const char *const filters[] = {"type", "status", "name", NULL};
+static const char *const statuses[] = {"CREATED", "CONFIGURED", "STARTING", "RUNNING",
+				       "STOPPING", "STOPPED", "FAILED", NULL};
 
 /* --- shared pieces ------------------------------------------------------------- */
 
@@ -121,12 +123,22 @@ static void request_hash(ch_http_req *req, uint8_t out[32])
 static void replay(ch_http_req *req, ch_http_resp *resp, const ch_idem_record *rec,
 		   const uint8_t hash[32])
 {
+	json_object *body, *rev;
+	int64_t revision;
+
 	if (sodium_memcmp(rec->request_hash, hash, 32) != 0) {
 		ch_http_problem(resp, req, 422, "idempotency-key-reused", NULL,
 				"this Idempotency-Key was used with a different request");
 		return;
 	}
-	ch_http_json(resp, rec->status, json_tokener_parse(rec->body));
+	body = json_tokener_parse(rec->body);
+	/* The answer replayed is the first one: its ETag is the revision it
+	 * showed (the connector may have changed since). */
+	rev = json_object_object_get(body, "revision");
+	revision = rev ? json_object_get_int64(rev) : 0;
+	ch_http_json(resp, rec->status, body); /* resp owns body now */
+	if (revision > 0)
+		set_etag(resp, revision);
 	if (rec->location[0])
 		ch_http_add_header(resp, "Location", rec->location);
 	ch_http_add_header(resp, "Idempotent-Replayed", "true");
@@ -402,52 +414,102 @@ static ch_connector_sort sort_of(const char *name)
 	return strcmp(name, "updated_at") == 0 ? CH_SORT_UPDATED : CH_SORT_NAME;
 }
 
-static json_object *list_answer(ch_app *a, const ch_list_params *p, ch_connector_row *rows,
-				size_t n, size_t total, int types, int variables)
+/* The key of @p row in sort order @p sort (what a cursor carries). */
+static const char *sort_key(const ch_connector_row *row, ch_connector_sort sort)
+{
+	if (sort == CH_SORT_CREATED)
+		return row->created_at;
+	return sort == CH_SORT_UPDATED ? row->updated_at : row->name;
+}
+
+/* meta: {page (without a cursor), per_page, total, next_cursor}. */
+static json_object *list_meta(const ch_list_params *p, const ch_connector_query *q,
+			      const ch_connector_page *pg)
+{
+	json_object *meta = json_object_new_object();
+	char cursor[CH_LIST_CURSOR_MAX] = "";
+
+	if (pg->more && pg->count > 0)
+		ch_list_cursor_make(cursor, p, sort_key(&pg->rows[pg->count - 1], q->sort),
+				    pg->rows[pg->count - 1].id);
+	if (!q->after_key)
+		json_object_object_add(meta, "page", json_object_new_int64((int64_t)p->page));
+	json_object_object_add(meta, "per_page", json_object_new_int64((int64_t)p->per_page));
+	json_object_object_add(meta, "total", json_object_new_int64((int64_t)pg->total));
+	json_object_object_add(meta, "next_cursor",
+			       cursor[0] ? json_object_new_string(cursor) : NULL);
+	return meta;
+}
+
+static json_object *list_answer(ch_app *a, json_object *meta, const ch_connector_page *pg,
+				int types, int variables)
 {
 	json_object *o = json_object_new_object(), *data = json_object_new_array();
-	json_object *meta = json_object_new_object();
 
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(data, ch_connector_json(&rows[i], variables));
+	for (size_t i = 0; i < pg->count; i++)
+		json_object_array_add(data, ch_connector_json(&pg->rows[i], variables));
 	json_object_object_add(o, "data", data);
-	json_object_object_add(meta, "page", json_object_new_int64((int64_t)p->page));
-	json_object_object_add(meta, "per_page", json_object_new_int64((int64_t)p->per_page));
-	json_object_object_add(meta, "total", json_object_new_int64((int64_t)total));
 	json_object_object_add(o, "meta", meta);
 	if (types) {
 		json_object *inc = json_object_new_object();
 
-		json_object_object_add(inc, "types", included_types(a, rows, n));
+		json_object_object_add(inc, "types", included_types(a, pg->rows, pg->count));
 		json_object_object_add(o, "included", inc);
 	}
 	return o;
+}
+
+/* filter[status]: one of the states a connector can be in. */
+static int check_status(ch_http_req *req, ch_http_resp *resp, const char *status)
+{
+	for (size_t i = 0; status && statuses[i]; i++)
+		if (strcmp(status, statuses[i]) == 0)
+			return CH_OK;
+	return !status ? CH_OK : ch_list_bad_param(req, resp, "filter[status]",
+				 "must be one of CREATED, CONFIGURED, STARTING, RUNNING, STOPPING, "
+				 "STOPPED, FAILED");
+}
+
+/* Reads the query into @p q; CH_OK, or an error after answering 400. */
+static int list_query(ch_http_req *req, ch_http_resp *resp, ch_list_params *p,
+		      ch_list_cursor *cur, ch_connector_query *q, int *types, int *variables)
+{
+	int rc = ch_list_parse(req, resp, sorts, filters, "name", p), has_cursor;
+
+	if (rc != CH_OK || (rc = parse_include(req, resp, types, variables)) != CH_OK)
+		return rc;
+	has_cursor = ch_list_cursor_parse(req, resp, p, cur);
+	if (has_cursor < 0)
+		return has_cursor;
+	memset(q, 0, sizeof(*q));
+	q->page = p->page;
+	q->per_page = p->per_page;
+	q->sort = sort_of(p->sort);
+	q->descending = p->descending;
+	q->type = ch_list_filter(req, "type");
+	q->status = ch_list_filter(req, "status");
+	q->name_prefix = ch_list_filter(req, "name");
+	q->after_key = has_cursor ? cur->key : NULL;
+	q->after_id = has_cursor ? cur->id : NULL;
+	return check_status(req, resp, q->status);
 }
 
 void ch_api_connectors_list(void *app, ch_http_req *req, ch_http_resp *resp)
 {
 	ch_app *a = app;
 	ch_list_params p;
-	ch_connector_query q = {0};
-	ch_connector_row *rows = NULL;
-	size_t n = 0, total = 0;
+	ch_list_cursor cur;
+	ch_connector_query q;
+	ch_connector_page pg = {0};
 	int types, variables, rc;
 
-	if (ch_list_parse(req, resp, sorts, filters, "name", &p) != CH_OK ||
-	    parse_include(req, resp, &types, &variables) != CH_OK)
+	if (list_query(req, resp, &p, &cur, &q, &types, &variables) != CH_OK)
 		return;
-	q.page = p.page;
-	q.per_page = p.per_page;
-	q.sort = sort_of(p.sort);
-	q.descending = p.descending;
-	q.type = ch_list_filter(req, "type");
-	q.status = ch_list_filter(req, "status");
-	q.name_prefix = ch_list_filter(req, "name");
-	rc = ch_store_connector_list(a->store, ch_api_principal(req)->account_id, &q, &rows, &n,
-				     &total);
+	rc = ch_store_connector_list(a->store, ch_api_principal(req)->account_id, &q, &pg);
 	if (rc == CH_OK)
-		ch_http_json(resp, 200, list_answer(a, &p, rows, n, total, types, variables));
+		ch_http_json(resp, 200,
+			     list_answer(a, list_meta(&p, &q, &pg), &pg, types, variables));
 	else
 		ch_api_fail(req, resp, rc, "the connectors could not be listed");
-	ch_connector_rows_free(rows, n);
+	ch_connector_page_clear(&pg);
 }

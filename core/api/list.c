@@ -6,13 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "error.h"
 
-static int bad_param(ch_http_req *req, ch_http_resp *resp, const char *param, const char *fmt,
-		     ...) CH_PRINTF(4, 5);
-
-static int bad_param(ch_http_req *req, ch_http_resp *resp, const char *param, const char *fmt,
-		     ...)
+int ch_list_bad_param(ch_http_req *req, ch_http_resp *resp, const char *param, const char *fmt,
+		      ...)
 {
 	char msg[256], detail[320];
 	json_object *p, *errors = json_object_new_array(), *e = json_object_new_object();
@@ -100,7 +99,8 @@ static int parse_sort(ch_http_req *req, ch_http_resp *resp, const char *const *s
 	if (in_list(sorts, out->sort, strlen(out->sort)))
 		return CH_OK;
 	join(allowed, sizeof(allowed), sorts);
-	return bad_param(req, resp, "sort", "must be one of %s (prefix - for descending)", allowed);
+	return ch_list_bad_param(req, resp, "sort", "must be one of %s (prefix - for descending)",
+				 allowed);
 }
 
 int ch_list_parse(ch_http_req *req, ch_http_resp *resp, const char *const *sorts,
@@ -113,16 +113,103 @@ int ch_list_parse(ch_http_req *req, ch_http_resp *resp, const char *const *sorts
 	out->page = 1;
 	out->per_page = CH_LIST_PER_PAGE_DEFAULT;
 	if (page && parse_size(page, 1, 1000000000, &out->page) != CH_OK)
-		return bad_param(req, resp, "page", "must be a whole number of at least 1");
+		return ch_list_bad_param(req, resp, "page", "must be a whole number of at least 1");
 	if (per && parse_size(per, 1, CH_LIST_PER_PAGE_MAX, &out->per_page) != CH_OK)
-		return bad_param(req, resp, "per_page", "must be a whole number from 1 to %d",
-				 CH_LIST_PER_PAGE_MAX);
+		return ch_list_bad_param(req, resp, "per_page",
+					 "must be a whole number from 1 to %d", CH_LIST_PER_PAGE_MAX);
 	if (ch_http_query_each(req, check_filter, &fc)) {
 		join(allowed, sizeof(allowed), filters);
-		return bad_param(req, resp, fc.bad, "is not a known filter (known: %s)",
-				 allowed[0] ? allowed : "none");
+		return ch_list_bad_param(req, resp, fc.bad, "is not a known filter (known: %s)",
+					 allowed[0] ? allowed : "none");
 	}
 	return parse_sort(req, resp, sorts, default_sort, out);
+}
+
+/* --- cursors ------------------------------------------------------------------ */
+
+#define CURSOR_VERSION "v1"
+
+static void sort_text(char *out, size_t len, const ch_list_params *p)
+{
+	snprintf(out, len, "%s%s", p->descending ? "-" : "", p->sort);
+}
+
+void ch_list_cursor_make(char out[CH_LIST_CURSOR_MAX], const ch_list_params *p, const char *key,
+			 const char *id)
+{
+	char sort[64], plain[CH_LIST_CURSOR_MAX / 2];
+	int n;
+
+	out[0] = '\0';
+	sort_text(sort, sizeof(sort), p);
+	n = snprintf(plain, sizeof(plain), CURSOR_VERSION "\n%s\n%s\n%s", sort, key, id);
+	if (n < 0 || (size_t)n >= sizeof(plain) || strlen(key) >= CH_LIST_CURSOR_KEY ||
+	    strlen(id) >= CH_LIST_CURSOR_ID)
+		return;
+	sodium_bin2base64(out, CH_LIST_CURSOR_MAX, (const unsigned char *)plain, (size_t)n,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* Copies the part of @p s up to a newline (or the end) into @p out; the
+ * text after it, or NULL when the part is empty, too long or holds a
+ * control character. */
+static const char *cursor_part(const char *s, char *out, size_t len, int last)
+{
+	size_t n = 0;
+
+	while (s[n] && s[n] != '\n') {
+		if ((unsigned char)s[n] < 0x20 || n + 1 >= len)
+			return NULL;
+		out[n] = s[n];
+		n++;
+	}
+	out[n] = '\0';
+	if (n == 0 || (last ? s[n] != '\0' : s[n] != '\n'))
+		return NULL;
+	return s + n + (last ? 0 : 1);
+}
+
+/* Decodes @p text; CH_OK with @p sort, @p out filled. */
+static int cursor_decode(const char *text, char sort[64], ch_list_cursor *out)
+{
+	char plain[CH_LIST_CURSOR_MAX], version[8];
+	size_t len = 0;
+	const char *end = NULL, *p = plain;
+
+	if (strlen(text) >= CH_LIST_CURSOR_MAX ||
+	    sodium_base642bin((unsigned char *)plain, sizeof(plain) - 1, text, strlen(text), NULL,
+			      &len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    *end != '\0' || memchr(plain, '\0', len))
+		return CH_E_INVALID;
+	plain[len] = '\0';
+	p = cursor_part(p, version, sizeof(version), 0);
+	p = p ? cursor_part(p, sort, 64, 0) : NULL;
+	p = p ? cursor_part(p, out->key, sizeof(out->key), 0) : NULL;
+	p = p ? cursor_part(p, out->id, sizeof(out->id), 1) : NULL;
+	return p && strcmp(version, CURSOR_VERSION) == 0 ? CH_OK : CH_E_INVALID;
+}
+
+int ch_list_cursor_parse(ch_http_req *req, ch_http_resp *resp, const ch_list_params *p,
+			 ch_list_cursor *out)
+{
+	const char *text = ch_http_query(req, "cursor");
+	char want[64], got[64];
+
+	if (!text)
+		return 0;
+	if (ch_http_query(req, "page"))
+		return ch_list_bad_param(req, resp, "cursor",
+					 "cannot be combined with page (a cursor is the position)");
+	if (cursor_decode(text, got, out) != CH_OK)
+		return ch_list_bad_param(req, resp, "cursor",
+					 "is not a cursor this server gave (use meta.next_cursor)");
+	sort_text(want, sizeof(want), p);
+	if (strcmp(want, got) != 0)
+		return ch_list_bad_param(req, resp, "cursor",
+					 "was made for sort=%s, not sort=%s: send the sort and "
+					 "filters of the request it came from",
+					 got, want);
+	return 1;
 }
 
 const char *ch_list_filter(ch_http_req *req, const char *name)

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "error.h"
 #include "http/http.h"
 
 #define CH_LIST_PER_PAGE_DEFAULT 25
@@ -28,6 +29,43 @@ typedef struct ch_list_params {
  */
 int ch_list_parse(ch_http_req *req, ch_http_resp *resp, const char *const *sorts,
 		  const char *const *filters, const char *default_sort, ch_list_params *out);
+
+/** Sizes of a cursor's parts and of its text (base64url, NUL included). */
+#define CH_LIST_CURSOR_KEY 80
+#define CH_LIST_CURSOR_ID 48
+#define CH_LIST_CURSOR_MAX 256
+
+/** A position in a sorted list: the sort key and id of the row to continue
+ *  after. */
+typedef struct ch_list_cursor {
+	char key[CH_LIST_CURSOR_KEY];
+	char id[CH_LIST_CURSOR_ID];
+} ch_list_cursor;
+
+/**
+ * The opaque cursor of the row (@p key, @p id) in a list sorted as @p p
+ * says: base64url (no padding) of "v1\n<sort>\n<key>\n<id>", the sort
+ * with its '-' when descending. Keys and ids hold no newline.
+ * @param[out] out  the text, NUL-terminated (truncated to nothing when
+ *                  @p key or @p id is too long).
+ */
+void ch_list_cursor_make(char out[CH_LIST_CURSOR_MAX], const ch_list_params *p, const char *key,
+			 const char *id);
+
+/**
+ * Reads ?cursor= for a list sorted as @p p says (after ch_list_parse()).
+ * @param[out] out  the position, when there is a cursor.
+ * @return 0 without a cursor, 1 with one; CH_E_INVALID after filling
+ *         @p resp with a 400 naming "cursor" when it is malformed, was made
+ *         for another sort, or comes with page.
+ */
+int ch_list_cursor_parse(ch_http_req *req, ch_http_resp *resp, const ch_list_params *p,
+			 ch_list_cursor *out);
+
+/** The same 400 problem as the list parameters' ("query parameter @p param
+ *  <message>", errors [{parameter, message}]); returns CH_E_INVALID. */
+int ch_list_bad_param(ch_http_req *req, ch_http_resp *resp, const char *param, const char *fmt,
+		      ...) CH_PRINTF(4, 5);
 
 /** The value of filter[@p name], or NULL. */
 const char *ch_list_filter(ch_http_req *req, const char *name);

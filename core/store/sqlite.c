@@ -5,10 +5,14 @@
  * handler against each other. Other processes (the CLI) are covered by the
  * busy timeout.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -41,10 +45,14 @@ enum {
 	S_SES_UPDATE,
 	S_SES_DELETE,
 	S_SES_DELETE_REV,
+	S_CON_REWRITE,
+	S_SES_BATCH,
+	S_SES_REWRITE,
 	S_FIXED_COUNT,
-	/* list queries: sort x direction x filter mask, then counts per mask */
+	/* list queries: sort x direction x filter mask x (offset | keyset),
+	 * then counts per mask */
 	S_LIST = S_FIXED_COUNT,
-	S_LIST_COUNT = S_LIST + CH_SORT_COUNT * 2 * 8,
+	S_LIST_COUNT = S_LIST + CH_SORT_COUNT * 2 * 8 * 2,
 	S_TOTAL = S_LIST_COUNT + 8
 };
 
@@ -74,8 +82,8 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 	[S_ACC_INSERT] = "INSERT INTO accounts(id, name, created_at) VALUES(?1, ?2, ?3)",
 	[S_ACC_FIND] = "SELECT id FROM accounts WHERE name = ?1",
 	[S_TOK_INSERT] = "INSERT INTO tokens(hash, account_id, admin, created_at) VALUES(?1, ?2, ?3, ?4)",
-	[S_TOK_FIND] = "SELECT t.account_id, a.name, t.admin FROM tokens t JOIN accounts a ON a.id = "
-		       "t.account_id WHERE t.hash = ?1",
+	[S_TOK_FIND] = "SELECT t.account_id, a.name, t.admin, t.hash FROM tokens t JOIN accounts a "
+		       "ON a.id = t.account_id WHERE t.hash = ?1",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET "
 		       "value = excluded.value",
@@ -105,15 +113,23 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 	[S_SES_DELETE] = "DELETE FROM setup_sessions WHERE account_id = ?1 AND connector_id = ?2",
 	[S_SES_DELETE_REV] = "DELETE FROM setup_sessions WHERE account_id = ?1 AND connector_id = ?2 "
 			     "AND revision = ?3",
+	[S_CON_REWRITE] = "UPDATE connectors SET doc = ?3 WHERE account_id = ?1 AND id = ?2",
+	[S_SES_BATCH] = "SELECT connector_id, account_id, doc FROM setup_sessions WHERE "
+			"connector_id > ?1 ORDER BY connector_id LIMIT 256", /* REWRITE_BATCH */
+	[S_SES_REWRITE] = "UPDATE setup_sessions SET doc = ?3 WHERE account_id = ?1 AND "
+			  "connector_id = ?2",
 };
 
 /* --- connections and statements ------------------------------------------- */
 
+/* Connections run with extended result codes, so a constraint failure says
+ * which: only a unique key taken is "exists" (409); a foreign key, NOT
+ * NULL or CHECK failure is the server's own fault. */
 static int sq_fail(sqlite3 *db, int rc, const char *what)
 {
 	int code = CH_E_IO;
 
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		code = CH_E_EXISTS;
 	else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		code = CH_E_TRANSIENT;
@@ -146,6 +162,7 @@ static int open_db(const char *path, sqlite3 **out)
 		*out = NULL;
 		return CH_E_IO;
 	}
+	sqlite3_extended_result_codes(*out, 1);
 	sqlite3_busy_timeout(*out, 5000);
 	/* NORMAL in WAL mode: a commit survives the process dying (kill -9);
 	 * only an OS crash or power loss can drop the last transactions. */
@@ -287,20 +304,36 @@ static int write_texts(sq_store *st, int idx, const char *what, const char *cons
 
 /* --- open, migrate, close ------------------------------------------------------ */
 
-static int migrate(sqlite3 *db)
+static int schema_at(sqlite3 *db)
 {
 	sqlite3_stmt *s = NULL;
-	int version = 0, rc;
+	int version = 0;
 
-	rc = exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_version(version INTEGER "
-		      "NOT NULL)");
-	if (rc != CH_OK)
-		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &s, NULL) ==
 		    SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
+	return version;
+}
+
+/* Applies the migrations the database lacks, in one transaction; refuses a
+ * database a newer connhub has migrated (its schema is unknown here). */
+static int migrate(sqlite3 *db, const char *path)
+{
+	int version, rc;
+
+	rc = exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_version(version INTEGER "
+		      "NOT NULL)");
+	if (rc != CH_OK)
+		return rc;
+	version = schema_at(db);
+	if (version > ch_store_sqlite_migration_count)
+		rc = ch_error_set(CH_E_UNSUPPORTED,
+				  "database %s is at schema version %d, newer than this connhub "
+				  "knows (%d): run the connhub version that wrote it, or a newer "
+				  "one",
+				  path, version, ch_store_sqlite_migration_count);
 	for (int v = version; rc == CH_OK && v < ch_store_sqlite_migration_count; v++) {
 		char bump[64];
 
@@ -314,6 +347,38 @@ static int migrate(sqlite3 *db)
 		return rc;
 	}
 	return exec(db, "COMMIT");
+}
+
+/* Makes @p path readable by its owner alone: created with mode 0600 when
+ * @p create (SQLite gives the -wal and -shm files the database file's
+ * mode), an existing file with group or other access tightened to 0600. */
+static int private_file(const char *path, int create)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	struct stat st;
+	int rc = CH_OK;
+
+	if (fd < 0 && !create && errno == ENOENT)
+		return CH_OK;
+	if (fd < 0)
+		return ch_error_set(CH_E_IO, "database %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) != 0))
+		rc = ch_error_set(CH_E_IO, "database %s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static int private_files(const char *path)
+{
+	static const char *const suffixes[] = {"-wal", "-shm"};
+	char other[4200];
+	int rc = private_file(path, 1);
+
+	for (size_t i = 0; rc == CH_OK && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(other, sizeof(other), "%s%s", path, suffixes[i]);
+		rc = private_file(other, 0);
+	}
+	return rc;
 }
 
 static void sq_close(ch_store *base)
@@ -353,11 +418,13 @@ int ch_store_open_sqlite(ch_store **out, const char *path)
 	pthread_key_create(&st->key, NULL);
 	pthread_mutex_init(&st->write_lock, NULL);
 	pthread_mutex_init(&st->conns_lock, NULL);
-	rc = open_db(path, &db);
+	rc = private_files(path);
+	if (rc == CH_OK)
+		rc = open_db(path, &db);
 	if (rc == CH_OK)
 		rc = exec(db, "PRAGMA journal_mode = WAL");
 	if (rc == CH_OK)
-		rc = migrate(db);
+		rc = migrate(db, path);
 	sqlite3_close(db);
 	if (rc != CH_OK) {
 		sq_close(&st->base);
@@ -376,12 +443,16 @@ int ch_store_schema_version(void)
 
 static int sq_account_create(ch_store *base, const char *name, char id_out[CH_ID_LEN])
 {
-	char now[CH_TIME_LEN];
-	const char *texts[3] = {id_out, name, now};
+	char id[CH_ID_LEN], now[CH_TIME_LEN];
+	const char *texts[3] = {id, name, now};
+	int rc;
 
-	ch_store_new_id("acc", id_out);
+	ch_store_new_id("acc", id);
 	ch_store_now(now);
-	return write_texts((sq_store *)base, S_ACC_INSERT, "create account", texts, 3, NULL);
+	rc = write_texts((sq_store *)base, S_ACC_INSERT, "create account", texts, 3, NULL);
+	if (rc == CH_OK)
+		memcpy(id_out, id, CH_ID_LEN); /* a failure leaves id_out as it was */
+	return rc;
 }
 
 /* Runs a one-row query bound with text @p a (and @p b); CH_OK on a row. */
@@ -442,7 +513,8 @@ static int sq_token_create(ch_store *base, const char *account_id, int admin,
 	return tx_end(st, c, rc);
 }
 
-static int sq_token_find(ch_store *base, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out)
+static int sq_token_find(ch_store *base, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
+			 uint8_t stored[CH_TOKEN_HASH_LEN])
 {
 	conn *c = get_conn((sq_store *)base);
 	sqlite3_stmt *s = c ? stmt(c, S_TOK_FIND) : NULL;
@@ -456,6 +528,9 @@ static int sq_token_find(ch_store *base, const uint8_t hash[CH_TOKEN_HASH_LEN], 
 		copy_col(s, 0, out->account_id, sizeof(out->account_id));
 		copy_col(s, 1, out->account_name, sizeof(out->account_name));
 		out->admin = sqlite3_column_int(s, 2);
+		memset(stored, 0, CH_TOKEN_HASH_LEN);
+		if (sqlite3_column_bytes(s, 3) == CH_TOKEN_HASH_LEN)
+			memcpy(stored, sqlite3_column_blob(s, 3), CH_TOKEN_HASH_LEN);
 	}
 	done(s);
 	if (r == SQLITE_ROW)
@@ -695,6 +770,15 @@ static int sq_idem_get(ch_store *base, const char *account_id, const char *key,
 
 /* --- listing -------------------------------------------------------------------- */
 
+/*
+ * Every filter combination (type, status: equalities; name: a prefix
+ * range) and every sort has an index whose order is the sort's: migrations
+ * 1 and 3 create (account_id, [type,] [status,] name | created_at, id |
+ * updated_at, id). Under a time sort the name prefix is written "+name" so
+ * it filters rows in the order index rather than picking the name index
+ * and sorting in a temporary B-tree. test_store checks every plan.
+ */
+
 static const char *const sort_columns[CH_SORT_COUNT] = {"name", "created_at", "updated_at"};
 
 static int filter_mask(const ch_connector_query *q)
@@ -702,28 +786,53 @@ static int filter_mask(const ch_connector_query *q)
 	return (q->type ? 1 : 0) | (q->status ? 2 : 0) | (q->name_prefix ? 4 : 0);
 }
 
-static void where_clause(char *out, size_t len, int mask)
+static void where_clause(char *out, size_t len, int mask, const char *name)
 {
-	snprintf(out, len, "account_id = ?1%s%s%s", mask & 1 ? " AND type = ?2" : "",
-		 mask & 2 ? " AND status = ?3" : "",
-		 mask & 4 ? " AND name >= ?4 AND name < ?4 || '~'" : "");
+	snprintf(out, len, "account_id = ?1%s%s", mask & 1 ? " AND type = ?2" : "",
+		 mask & 2 ? " AND status = ?3" : "");
+	if (mask & 4)
+		snprintf(out + strlen(out), len - strlen(out), " AND %s >= ?4 AND %s < ?4 || '~'",
+			 name, name);
 }
 
-static sqlite3_stmt *list_stmt(conn *c, const ch_connector_query *q, int descending)
+/* The SELECT of a page; with @p keyset, of the rows after (?7, ?8). */
+static void list_sql(char *sql, size_t len, const ch_connector_query *q, int descending,
+		     int keyset)
 {
-	int mask = filter_mask(q);
-	int idx = S_LIST + ((int)q->sort * 2 + descending) * 8 + mask;
-	const char *dir = descending ? "DESC" : "ASC";
-	char where[160], sql[512];
+	const char *col = sort_columns[q->sort], *dir = descending ? "DESC" : "ASC";
+	const char *op = descending ? "<" : ">";
+	int by_name = q->sort == CH_SORT_NAME;
+	char where[200], after[64] = "", order[64];
 
-	where_clause(where, sizeof(where), mask);
+	where_clause(where, sizeof(where), filter_mask(q), by_name ? "name" : "+name");
 	/* names are unique in an account: they need no tie-breaker */
-	if (q->sort == CH_SORT_NAME)
-		snprintf(sql, sizeof(sql), "SELECT " ROW_COLUMNS " FROM connectors WHERE %s ORDER BY "
-			 "name %s LIMIT ?5 OFFSET ?6", where, dir);
+	if (keyset && by_name)
+		snprintf(after, sizeof(after), " AND name %s ?7", op);
+	else if (keyset)
+		snprintf(after, sizeof(after), " AND (%s, id) %s (?7, ?8)", col, op);
+	if (by_name)
+		snprintf(order, sizeof(order), "name %s", dir);
 	else
-		snprintf(sql, sizeof(sql), "SELECT " ROW_COLUMNS " FROM connectors WHERE %s ORDER BY "
-			 "%s %s, id %s LIMIT ?5 OFFSET ?6", where, sort_columns[q->sort], dir, dir);
+		snprintf(order, sizeof(order), "%s %s, id %s", col, dir, dir);
+	snprintf(sql, len, "SELECT " ROW_COLUMNS " FROM connectors WHERE %s%s ORDER BY %s "
+		 "LIMIT ?5 OFFSET ?6", where, after, order);
+}
+
+static void count_sql(char *sql, size_t len, int mask)
+{
+	char where[200];
+
+	where_clause(where, sizeof(where), mask, "name");
+	snprintf(sql, len, "SELECT count(*) FROM connectors WHERE %s", where);
+}
+
+static sqlite3_stmt *list_stmt(conn *c, const ch_connector_query *q, int descending, int keyset)
+{
+	int idx = S_LIST + ((((int)q->sort * 2 + descending) * 8 + filter_mask(q)) * 2 + keyset);
+	char sql[512];
+
+	if (!c->stmt[idx])
+		list_sql(sql, sizeof(sql), q, descending, keyset);
 	return stmt_sql(c, idx, sql);
 }
 
@@ -736,25 +845,31 @@ static void bind_filters(sqlite3_stmt *s, const char *account_id, const ch_conne
 		bind_text(s, 3, q->status);
 	if (q->name_prefix)
 		bind_text(s, 4, q->name_prefix);
+	if (q->after_key)
+		bind_text(s, 7, q->after_key);
+	if (q->after_key && q->sort != CH_SORT_NAME)
+		bind_text(s, 8, q->after_id);
 }
 
+/* The filters' total: the account's counter without filters, else a count
+ * over the index of the filters (the name prefix a range in it). */
 static int count_rows(conn *c, const char *account_id, const ch_connector_query *q, size_t *total)
 {
 	int mask = filter_mask(q);
-	char where[160], sql[256];
+	char sql[256];
 	sqlite3_stmt *s;
 	int r;
 
 	if (mask == 0) {
 		s = stmt(c, S_ACC_TOTAL);
 	} else {
-		where_clause(where, sizeof(where), mask);
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM connectors WHERE %s", where);
+		if (!c->stmt[S_LIST_COUNT + mask])
+			count_sql(sql, sizeof(sql), mask);
 		s = stmt_sql(c, S_LIST_COUNT + mask, sql);
 	}
 	if (!s)
 		return CH_E_IO;
-	bind_filters(s, account_id, q);
+	bind_filters(s, account_id, q); /* a cursor's ?7 and ?8 are not in the count */
 	r = sqlite3_step(s);
 	*total = r == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
 	done(s);
@@ -764,7 +879,7 @@ static int count_rows(conn *c, const char *account_id, const ch_connector_query 
 static int fetch_rows(conn *c, sqlite3_stmt *s, size_t limit, ch_connector_row *rows,
 		      size_t *count)
 {
-	int r, rc = CH_OK;
+	int r = SQLITE_DONE, rc = CH_OK;
 
 	*count = 0;
 	while (rc == CH_OK && *count < limit && (r = sqlite3_step(s)) == SQLITE_ROW)
@@ -785,87 +900,232 @@ static void reverse_rows(ch_connector_row *rows, size_t n)
 	}
 }
 
-/*
- * Pages in the second half are read from the other end of the index, so the
- * last page costs what the first does: OFFSET never skips more than half of
- * the rows.
- */
-static int sq_connector_list(ch_store *base, const char *account_id, const ch_connector_query *q,
-			     ch_connector_row **rows, size_t *count, size_t *total)
+/* Runs a list statement for @p limit rows from @p offset into out->rows. */
+static int run_list(conn *c, const char *account_id, const ch_connector_query *q, int descending,
+		    size_t limit, size_t offset, ch_connector_page *out)
 {
-	conn *c = get_conn((sq_store *)base);
-	size_t offset = (q->page - 1) * q->per_page, limit = q->per_page;
-	int from_end, rc;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = list_stmt(c, q, descending, q->after_key != NULL);
 
-	*rows = NULL;
-	*count = 0;
-	rc = c ? count_rows(c, account_id, q, total) : CH_E_IO;
-	if (rc != CH_OK || offset >= *total)
-		return rc;
-	if (offset + limit > *total)
-		limit = *total - offset;
-	from_end = offset > *total - offset - limit;
-	if (from_end)
-		offset = *total - offset - limit;
-	*rows = calloc(limit, sizeof(**rows));
-	s = list_stmt(c, q, from_end ? !q->descending : q->descending);
-	if (!*rows || !s)
-		return *rows ? CH_E_IO : CH_E_NOMEM;
+	out->rows = calloc(limit, sizeof(*out->rows));
+	if (!out->rows || !s)
+		return out->rows ? CH_E_IO : CH_E_NOMEM;
 	bind_filters(s, account_id, q);
 	sqlite3_bind_int64(s, 5, (int64_t)limit);
 	sqlite3_bind_int64(s, 6, (int64_t)offset);
-	rc = fetch_rows(c, s, limit, *rows, count);
+	return fetch_rows(c, s, limit, out->rows, &out->count);
+}
+
+/*
+ * A page by number. Pages in the second half are read from the other end
+ * of the index, so the last page costs what the first does: OFFSET never
+ * skips more than half of the rows (a cursor skips none).
+ */
+static int list_page(conn *c, const char *account_id, const ch_connector_query *q,
+		     ch_connector_page *out)
+{
+	size_t offset = (q->page - 1) * q->per_page, limit = q->per_page;
+	int from_end, rc;
+
+	if (offset >= out->total)
+		return CH_OK;
+	if (offset + limit > out->total)
+		limit = out->total - offset;
+	out->more = offset + limit < out->total;
+	from_end = offset > out->total - offset - limit;
+	rc = run_list(c, account_id, q, from_end ? !q->descending : q->descending, limit,
+		      from_end ? out->total - offset - limit : offset, out);
 	if (from_end)
-		reverse_rows(*rows, *count);
+		reverse_rows(out->rows, out->count);
 	return rc;
 }
 
-/* --- rewriting every row (key rotation) ------------------------------------------ */
+/* The rows after a cursor: an index seek. One row more than the page says
+ * whether another page follows. */
+static int list_after(conn *c, const char *account_id, const ch_connector_query *q,
+		      ch_connector_page *out)
+{
+	int rc = run_list(c, account_id, q, q->descending, q->per_page + 1, 0, out);
+
+	if (rc == CH_OK && out->count > q->per_page) {
+		out->more = 1;
+		ch_connector_row_clear(&out->rows[--out->count]);
+	}
+	return rc;
+}
+
+static int sq_connector_list(ch_store *base, const char *account_id, const ch_connector_query *q,
+			     ch_connector_page *out)
+{
+	conn *c = get_conn((sq_store *)base);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = c ? count_rows(c, account_id, q, &out->total) : CH_E_IO;
+	if (rc != CH_OK)
+		return rc;
+	return q->after_key ? list_after(c, account_id, q, out) : list_page(c, account_id, q, out);
+}
+
+int ch_store_sqlite_list_plan(ch_store *base, const ch_connector_query *q, int count, char **plan)
+{
+	conn *c = get_conn((sq_store *)base);
+	char sql[600], text[4096] = "";
+	sqlite3_stmt *s = NULL;
+	size_t used = 0;
+	int rc = CH_E_IO;
+
+	*plan = NULL;
+	memcpy(sql, "EXPLAIN QUERY PLAN ", 19);
+	if (count)
+		count_sql(sql + 19, sizeof(sql) - 19, filter_mask(q));
+	else
+		list_sql(sql + 19, sizeof(sql) - 19, q, q->descending, q->after_key != NULL);
+	if (c && sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW && used < sizeof(text))
+			used += (size_t)snprintf(text + used, sizeof(text) - used, "%s\n",
+						 (const char *)sqlite3_column_text(s, 3));
+		*plan = strdup(text);
+		rc = *plan ? CH_OK : CH_E_NOMEM;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* --- rewriting every document (key rotation) ------------------------------------ */
 
 #define REWRITE_BATCH 256
 
-static int rewrite_batch(conn *c, int64_t *after, int (*fn)(void *, ch_connector_row *),
-			 void *cls, int *seen)
+/* Writes a rewritten document back: the document alone changes, so the
+ * revision (clients' ETags) and updated_at stay. */
+static int write_doc(conn *c, int idx, const char *account_id, const char *id, json_object *doc)
 {
-	sqlite3_stmt *s = stmt(c, S_CON_BATCH);
-	ch_connector_row *rows = calloc(REWRITE_BATCH, sizeof(*rows));
-	size_t n = 0;
-	int rc = rows && s ? CH_OK : CH_E_NOMEM, r;
+	sqlite3_stmt *s = stmt(c, idx);
 
-	*seen = 0;
-	if (rc != CH_OK) {
-		free(rows);
-		return rc;
-	}
-	sqlite3_bind_int64(s, 1, *after);
-	while (rc == CH_OK && n < REWRITE_BATCH && sqlite3_step(s) == SQLITE_ROW) {
-		*after = sqlite3_column_int64(s, 0);
-		rc = read_row(s, 1, &rows[n++]);
-	}
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, account_id);
+	bind_text(s, 2, id);
+	bind_text(s, 3, json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE));
+	return step_done(c, s, "rewrite");
+}
+
+/* Ends a batch read: CH_OK at its end or when it is full, else why not. */
+static int batch_end(conn *c, sqlite3_stmt *s, int r, int rc)
+{
+	if (rc == CH_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = sq_fail(c->db, r, "rewrite");
 	done(s);
-	*seen = (int)n;
-	for (size_t i = 0; rc == CH_OK && i < n; i++) {
-		r = fn(cls, &rows[i]);
-		rc = r < 0 ? r : (r > 0 ? update_row(c, &rows[i], rows[i].revision) : CH_OK);
-	}
-	ch_connector_rows_free(rows, n);
 	return rc;
 }
 
-static int sq_connector_rewrite_all(ch_store *base, int (*fn)(void *, ch_connector_row *),
-				    void *cls)
+/* The connectors after rowid @p after (moved to the last one read). */
+static int read_connectors(conn *c, int64_t *after, ch_connector_row *rows, size_t *n)
+{
+	sqlite3_stmt *s = stmt(c, S_CON_BATCH);
+	int r = SQLITE_DONE, rc = CH_OK;
+
+	*n = 0;
+	if (!s)
+		return CH_E_IO;
+	sqlite3_bind_int64(s, 1, *after);
+	while (rc == CH_OK && *n < REWRITE_BATCH && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		*after = sqlite3_column_int64(s, 0);
+		rc = read_row(s, 1, &rows[(*n)++]);
+	}
+	return batch_end(c, s, r, rc);
+}
+
+static int rewrite_connectors(conn *c, const ch_rewriter *rw)
+{
+	ch_connector_row *rows = calloc(REWRITE_BATCH, sizeof(*rows));
+	int64_t after = -1;
+	size_t n = 1;
+	int rc = rows ? CH_OK : CH_E_NOMEM;
+
+	while (rc == CH_OK && n > 0) {
+		rc = read_connectors(c, &after, rows, &n);
+		for (size_t i = 0; rc == CH_OK && i < n; i++) {
+			int r = rw->connector(rw->cls, &rows[i]);
+
+			rc = r <= 0 ? r : write_doc(c, S_CON_REWRITE, rows[i].account_id, rows[i].id,
+						    rows[i].doc);
+		}
+		for (size_t i = 0; i < n; i++)
+			ch_connector_row_clear(&rows[i]);
+	}
+	free(rows);
+	return rc;
+}
+
+typedef struct session_item {
+	char connector_id[CH_ID_LEN];
+	char account_id[CH_ID_LEN];
+	json_object *doc;
+} session_item;
+
+/* The sessions after connector id @p after (moved to the last one read). */
+static int read_sessions(conn *c, char after[CH_ID_LEN], session_item *items, size_t *n)
+{
+	sqlite3_stmt *s = stmt(c, S_SES_BATCH);
+	int r = SQLITE_DONE, rc = CH_OK;
+
+	*n = 0;
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, after);
+	while (rc == CH_OK && *n < REWRITE_BATCH && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		session_item *it = &items[(*n)++];
+
+		copy_col(s, 0, it->connector_id, sizeof(it->connector_id));
+		copy_col(s, 1, it->account_id, sizeof(it->account_id));
+		it->doc = json_tokener_parse((const char *)sqlite3_column_text(s, 2));
+		if (!it->doc)
+			rc = ch_error_set(CH_E_IO, "database: the setup session of %s is unreadable",
+					  it->connector_id);
+	}
+	rc = batch_end(c, s, r, rc);
+	if (*n > 0)
+		memcpy(after, items[*n - 1].connector_id, CH_ID_LEN);
+	return rc;
+}
+
+static int rewrite_sessions(conn *c, const ch_rewriter *rw)
+{
+	session_item *items = calloc(REWRITE_BATCH, sizeof(*items));
+	char after[CH_ID_LEN] = "";
+	size_t n = 1;
+	int rc = items ? CH_OK : CH_E_NOMEM;
+
+	while (rc == CH_OK && n > 0) {
+		rc = read_sessions(c, after, items, &n);
+		for (size_t i = 0; rc == CH_OK && i < n; i++) {
+			session_item *it = &items[i];
+			int r = rw->session(rw->cls, it->account_id, it->connector_id, it->doc);
+
+			rc = r <= 0 ? r
+				    : write_doc(c, S_SES_REWRITE, it->account_id, it->connector_id,
+						it->doc);
+		}
+		for (size_t i = 0; i < n; i++)
+			json_object_put(items[i].doc);
+	}
+	free(items);
+	return rc;
+}
+
+static int sq_rewrite_all(ch_store *base, const ch_rewriter *rw)
 {
 	sq_store *st = (sq_store *)base;
-	int64_t after = -1;
-	int seen = 1;
 	conn *c;
 	int rc = tx_begin(st, &c);
 
 	if (rc != CH_OK)
 		return rc;
-	while (rc == CH_OK && seen > 0)
-		rc = rewrite_batch(c, &after, fn, cls, &seen);
+	if (rw->connector)
+		rc = rewrite_connectors(c, rw);
+	if (rc == CH_OK && rw->session)
+		rc = rewrite_sessions(c, rw);
 	return tx_end(st, c, rc);
 }
 
@@ -965,7 +1225,7 @@ static const ch_store_ops sq_ops = {
 	.connector_update = sq_connector_update,
 	.connector_delete = sq_connector_delete,
 	.connector_list = sq_connector_list,
-	.connector_rewrite_all = sq_connector_rewrite_all,
+	.rewrite_all = sq_rewrite_all,
 	.idem_get = sq_idem_get,
 	.session_get = sq_session_get,
 	.session_put = sq_session_put,

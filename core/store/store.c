@@ -40,9 +40,10 @@ int ch_store_token_create(ch_store *st, const char *account_id, int admin,
 	return st->ops->token_create(st, account_id, admin, hash);
 }
 
-int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out)
+int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
+			uint8_t stored[CH_TOKEN_HASH_LEN])
 {
-	return st->ops->token_find(st, hash, out);
+	return st->ops->token_find(st, hash, out, stored);
 }
 
 int ch_store_meta_get(ch_store *st, const char *key, char **value)
@@ -79,15 +80,14 @@ int ch_store_connector_delete(ch_store *st, const char *account_id, const char *
 }
 
 int ch_store_connector_list(ch_store *st, const char *account_id, const ch_connector_query *q,
-			    ch_connector_row **rows, size_t *count, size_t *total)
+			    ch_connector_page *out)
 {
-	return st->ops->connector_list(st, account_id, q, rows, count, total);
+	return st->ops->connector_list(st, account_id, q, out);
 }
 
-int ch_store_connector_rewrite_all(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
-				   void *cls)
+int ch_store_rewrite_all(ch_store *st, const ch_rewriter *rw)
 {
-	return st->ops->connector_rewrite_all(st, fn, cls);
+	return st->ops->rewrite_all(st, rw);
 }
 
 int ch_store_idem_get(ch_store *st, const char *account_id, const char *key, ch_idem_record *out)
@@ -135,6 +135,12 @@ void ch_connector_rows_free(ch_connector_row *rows, size_t count)
 	for (size_t i = 0; rows && i < count; i++)
 		ch_connector_row_clear(&rows[i]);
 	free(rows);
+}
+
+void ch_connector_page_clear(ch_connector_page *page)
+{
+	ch_connector_rows_free(page->rows, page->count);
+	memset(page, 0, sizeof(*page));
 }
 
 void ch_store_new_id(const char *prefix, char out[CH_ID_LEN])

@@ -53,15 +53,41 @@ typedef enum ch_connector_sort {
 	CH_SORT_COUNT
 } ch_connector_sort;
 
+/** Which connectors to list: a page by number (OFFSET, kept for
+ *  compatibility), or with @p after_key the per_page rows that follow a
+ *  row in the order (keyset: an index seek, whatever the depth). */
 typedef struct ch_connector_query {
-	size_t page;     /* from 1 */
+	size_t page;     /* from 1; ignored with after_key */
 	size_t per_page; /* 1..100 */
 	ch_connector_sort sort;
 	int descending;
 	const char *type;        /* filters, NULL when absent */
 	const char *status;
 	const char *name_prefix;
+	const char *after_key;   /* the sort key (name, created_at or updated_at) of
+				    the row to continue after, or NULL */
+	const char *after_id;    /* that row's id (the tie-breaker of time sorts) */
 } ch_connector_query;
+
+/** One page of a connector list. */
+typedef struct ch_connector_page {
+	ch_connector_row *rows; /* count rows, owned (ch_connector_page_clear) */
+	size_t count;
+	size_t total; /* how many match the filters in all */
+	int more;     /* whether rows follow the last one in the order */
+} ch_connector_page;
+
+/** What ch_store_rewrite_all() calls on each stored document. */
+typedef struct ch_rewriter {
+	/* A connector: 1 to write it back (revision and updated_at kept), 0 to
+	 * leave it, a negative code to roll everything back. */
+	int (*connector)(void *cls, ch_connector_row *row);
+	/* The setup session of a connector (its document, changed in place):
+	 * the same answers. NULL: sessions are left alone. */
+	int (*session)(void *cls, const char *account_id, const char *connector_id,
+		       json_object *doc);
+	void *cls;
+} ch_rewriter;
 
 /** A stored response to replay for a repeated Idempotency-Key. */
 typedef struct ch_idem_record {
@@ -78,7 +104,8 @@ typedef struct ch_store_ops {
 	int (*account_find)(ch_store *st, const char *name, char id_out[CH_ID_LEN]);
 	int (*token_create)(ch_store *st, const char *account_id, int admin,
 			    const uint8_t hash[CH_TOKEN_HASH_LEN]);
-	int (*token_find)(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out);
+	int (*token_find)(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
+			  uint8_t stored[CH_TOKEN_HASH_LEN]);
 	int (*meta_get)(ch_store *st, const char *key, char **value);
 	int (*meta_put)(ch_store *st, const char *key, const char *value);
 	int (*connector_insert)(ch_store *st, const ch_connector_row *row, const char *idem_key,
@@ -89,9 +116,8 @@ typedef struct ch_store_ops {
 	int (*connector_delete)(ch_store *st, const char *account_id, const char *id,
 				int64_t expect_revision);
 	int (*connector_list)(ch_store *st, const char *account_id, const ch_connector_query *q,
-			      ch_connector_row **rows, size_t *count, size_t *total);
-	int (*connector_rewrite_all)(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
-				     void *cls);
+			      ch_connector_page *out);
+	int (*rewrite_all)(ch_store *st, const ch_rewriter *rw);
 	int (*idem_get)(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);
 	int (*session_get)(ch_store *st, const char *account_id, const char *connector_id,
 			   json_object **doc, int64_t *revision);
@@ -108,8 +134,12 @@ struct ch_store {
 
 /**
  * Opens (creating if needed) the SQLite database at @p path in WAL mode and
- * applies the migrations it lacks, in one transaction.
- * @return CH_OK; CH_E_IO with ch_error_last() saying why.
+ * applies the migrations it lacks, in one transaction. The file (and its
+ * -wal and -shm) is created with mode 0600; an existing one readable by
+ * group or others is tightened to 0600.
+ * @return CH_OK; CH_E_UNSUPPORTED when the database is at a schema version
+ *         newer than this build knows (a newer connhub migrated it); CH_E_IO
+ *         with ch_error_last() saying why.
  */
 int ch_store_open_sqlite(ch_store **out, const char *path);
 
@@ -134,8 +164,13 @@ int ch_store_account_find(ch_store *st, const char *name, char id_out[CH_ID_LEN]
 int ch_store_token_create(ch_store *st, const char *account_id, int admin,
 			  const uint8_t hash[CH_TOKEN_HASH_LEN]);
 
-/** The principal a token hash belongs to, or CH_E_NOTFOUND. */
-int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out);
+/**
+ * The principal a token hash belongs to, or CH_E_NOTFOUND.
+ * @param[out] stored  the hash as stored in the row found, for the caller
+ *                     to compare in constant time.
+ */
+int ch_store_token_find(ch_store *st, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
+			uint8_t stored[CH_TOKEN_HASH_LEN]);
 
 /** A setting (malloc'd copy), or CH_E_NOTFOUND. */
 int ch_store_meta_get(ch_store *st, const char *key, char **value);
@@ -167,20 +202,24 @@ int ch_store_connector_delete(ch_store *st, const char *account_id, const char *
 			      int64_t expect_revision);
 
 /**
- * One page of the account's connectors.
- * @param[out] rows   array of @p count rows (ch_connector_rows_free).
- * @param[out] total  how many match the filters in all.
+ * One page of the account's connectors, every filter and sort served by an
+ * index (no sort step): a page by number costs an index walk to its
+ * offset from the nearer end, a page after a row (q->after_key) an index
+ * seek.
+ * @param[out] out  the rows, the total and whether more follow; clear it
+ *                  with ch_connector_page_clear() whatever the result.
  */
 int ch_store_connector_list(ch_store *st, const char *account_id, const ch_connector_query *q,
-			    ch_connector_row **rows, size_t *count, size_t *total);
+			    ch_connector_page *out);
 
 /**
- * Calls @p fn on every connector of every account and writes back the
- * rows it changed (fn returns 1), all in one transaction; fn returning a
- * negative code rolls everything back and is returned.
+ * Calls @p rw on every connector and every setup session of every account
+ * and writes back what it changed, all in one transaction (key rotation).
+ * A rewrite changes a document only: revisions and timestamps stay, so
+ * clients' ETags stay valid. A callback's negative code rolls everything
+ * back and is returned.
  */
-int ch_store_connector_rewrite_all(ch_store *st, int (*fn)(void *cls, ch_connector_row *row),
-				   void *cls);
+int ch_store_rewrite_all(ch_store *st, const ch_rewriter *rw);
 
 /** The stored response of an idempotency key, or CH_E_NOTFOUND. */
 int ch_store_idem_get(ch_store *st, const char *account_id, const char *key, ch_idem_record *out);
@@ -219,8 +258,11 @@ void ch_idem_record_clear(ch_idem_record *rec);
 /** Frees the doc of a row (the row itself is not freed). */
 void ch_connector_row_clear(ch_connector_row *row);
 
-/** Frees an array of rows from ch_store_connector_list(). */
+/** Frees an array of @p count rows. */
 void ch_connector_rows_free(ch_connector_row *rows, size_t count);
+
+/** Frees the rows of a page and empties it. */
+void ch_connector_page_clear(ch_connector_page *page);
 
 /** A new random id "<prefix>_<26 chars of base32>" (160 bits). */
 void ch_store_new_id(const char *prefix, char out[CH_ID_LEN]);

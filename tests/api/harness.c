@@ -1,4 +1,5 @@
 #include "harness.h"
+
 #include "check_run.h"
 
 #include <check.h>
@@ -313,4 +314,42 @@ int th_run_suite(Suite *s)
 	rc = ch_check_run(s);
 	curl_global_cleanup();
 	return rc;
+}
+
+/* --- one host shared by a program's tests ------------------------------------ */
+
+static struct {
+	th_host *host;
+	const char *plugins_dir;
+	void (*seed)(void);
+	int exit_status;
+} shared;
+
+static void shared_start(void)
+{
+	th_start(shared.host, shared.plugins_dir, NULL);
+	if (shared.seed)
+		shared.seed();
+}
+
+/* In the runner (unchecked fixture): the status is judged in
+ * th_run_shared(). */
+static void shared_stop(void)
+{
+	shared.exit_status = th_stop(shared.host);
+	if (shared.exit_status != 0)
+		fprintf(stderr, "the host exited with %d on SIGTERM\n", shared.exit_status);
+}
+
+int th_run_shared(const char *name, const TTest *const *tests, th_host *h,
+		  const char *plugins_dir, void (*seed)(void), double timeout)
+{
+	int rc;
+
+	shared.host = h;
+	shared.plugins_dir = plugins_dir;
+	shared.seed = seed;
+	shared.exit_status = 0;
+	rc = th_run_suite(ch_check_suite_shared(name, tests, shared_start, shared_stop, timeout));
+	return rc == EXIT_SUCCESS && shared.exit_status == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -86,4 +86,15 @@ void th_restart(th_host *h);
  */
 int th_run_suite(Suite *s);
 
+/**
+ * Runs @p tests (NULL-terminated) with one host for them all: @p h started
+ * on @p plugins_dir (th_start) before the first, then @p seed (NULL: none),
+ * and stopped after the last. Each test gets @p timeout seconds (0:
+ * check's default).
+ * @return EXIT_SUCCESS when every test passed and the host exited 0 on
+ *         SIGTERM.
+ */
+int th_run_shared(const char *name, const TTest *const *tests, th_host *h,
+		  const char *plugins_dir, void (*seed)(void), double timeout);
+
 #endif /* CH_TEST_HARNESS_H */

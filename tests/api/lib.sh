@@ -9,6 +9,7 @@
 #   api POST /api/v1/connectors '{...}'
 #   expect 201 "create"
 #   stop_host
+#   refuses_to_start "a bad key" "master key"   # exits non-zero, log says so
 #
 # Knobs a script may set after lib_init: host_cmd (a command the host runs
 # under, e.g. valgrind), host_args (more arguments of `connhub serve`),
@@ -71,6 +72,25 @@ start_host() {
     token=${line#admin token (shown once): }
   fi
   exec 3<&-
+}
+
+# refuses_to_start WHAT TEXT: the host exits non-zero before printing its
+# URL, and its log says TEXT.
+refuses_to_start() {
+  local what=$1 text=$2 log=$tmp/refused.log line status=0
+  : >"$log"
+  launch_host "$log"
+  # The read ends at the host's first line or when it exits (end of file).
+  if read -r -t 60 -u 3 line; then
+    fail "$what: the host started anyway: $line"
+  fi
+  exec 3<&-
+  wait "$pid" || status=$?
+  pid=
+  [ "$status" -ne 0 ] || fail "$what: the host exited 0"
+  [ "$status" -lt 128 ] || fail "$what: the host died of signal $((status - 128))"
+  grep -q -F -- "$text" "$log" || fail "$what: the log does not say \"$text\": $(cat "$log")"
+  echo "$what: refused (exit $status): $(tail -n 1 "$log")"
 }
 
 # stop_host: SIGTERM; the host must exit 0.

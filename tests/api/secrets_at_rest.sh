@@ -2,10 +2,14 @@
 # Secrets at rest: a recognisable secret (the canary) sent in a connector's
 # config.password and in a secret variable is never written in clear: not in
 # the database, its WAL or shared memory, anywhere in the data directory, nor
-# in the host's log. Reads mask it, and sending the mask back keeps the very
+# in the host's log; checked while the host runs (the WAL holding the
+# writes), after it is killed with SIGKILL (the WAL left as it was) and after
+# clean stops. Reads mask it, and sending the mask back keeps the very
 # envelope stored. An envelope copied onto another connector's row does not
 # decrypt there: a change that needs it is refused (500 secret-unreadable,
 # naming the field, never the value), and the other connector still works.
+# The data directory is 0700 and the database files 0600; a data directory
+# others may enter stops the host ("chmod 700").
 # Usage: secrets_at_rest.sh CONNHUB FIXTURE_PLUGINS_DIR
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -43,6 +47,25 @@ assert_nowhere() { # WHEN
   grep -a -r -q -F "$visible" "$data" || fail "$1: control value $visible not found in $data"
 }
 
+# assert_nowhere with the host's last writes still in the WAL, not yet
+# checkpointed into the database: the WAL must exist and hold them, or the
+# grep of it would pass for want of anything to read.
+assert_nowhere_with_wal() { # WHEN
+  [ -s "$db-wal" ] || fail "$1: no WAL at $db-wal: nothing to check there"
+  [ -f "$db-shm" ] || fail "$1: no shared memory file at $db-shm"
+  grep -a -q -F "$visible" "$db-wal" || fail "$1: the WAL does not hold the last writes"
+  assert_nowhere "$1"
+}
+
+assert_private() { # WHEN: the data directory and the database files are the owner's
+  local f
+  [ "$(stat -c %a "$data")" = 700 ] || fail "$1: $data has mode $(stat -c %a "$data")"
+  for f in "$db" "$db-wal" "$db-shm"; do
+    [ "$(stat -c %a "$f")" = 600 ] || fail "$1: $f has mode $(stat -c %a "$f")"
+  done
+}
+
+umask 022 # what an operator usually has: the files must be 0600 anyway
 pw="S3cr3t-$RANDOM$RANDOM-canary"
 var="V4r-$RANDOM$RANDOM-canary"
 visible="host-$RANDOM$RANDOM-visible"
@@ -103,6 +126,8 @@ has '"revision":2' "put with the mask"
 [ "$(stored a '$.config.password')" = "$pw_env" ] || fail "the mask replaced config.password"
 [ "$(stored a '$.variables.TOKEN.value')" = "$var_env" ] || fail "the mask replaced TOKEN"
 
+assert_nowhere_with_wal "while the host runs"
+assert_private "while the host runs"
 stop_host
 assert_nowhere "after the first run"
 
@@ -132,6 +157,26 @@ expect 200 "put on a"
 has '"port":2' "put on a"
 has '"revision":3' "put on a"
 no_canary "put on a"
+api POST /api/v1/connectors "{\"name\":\"e\",\"type\":\"fixture-a\",\"type_version\":\"1.0.0\",
+  \"config\":{\"host\":\"$visible\",\"password\":\"$pw\"}}"
+expect 201 "create e"
+# SIGKILL: no checkpoint, the WAL stays as the last commit left it.
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+assert_nowhere_with_wal "after kill -9"
+assert_private "after kill -9"
+
+start_host "$tmp/host3.log"
+api GET /api/v1/connectors/e
+expect 200 "get e after kill -9"
+has '"password":"********"' "get e"
 stop_host
-assert_nowhere "after the second run"
+assert_nowhere "after the last run"
+
+# A data directory others may enter: refused, not changed.
+chmod 750 "$data"
+refuses_to_start "a data directory of mode 0750" "chmod 700"
+[ "$(stat -c %a "$data")" = 750 ] || fail "the host changed the data directory's mode"
+chmod 700 "$data"
 echo "secrets at rest: ok"

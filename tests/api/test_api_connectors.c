@@ -1143,6 +1143,9 @@ START_TEST(idempotent_create)
 	expect_status(&b, 201, "repeat");
 	ck_assert_str_eq(b.replayed, "true");
 	ck_assert_str_eq(b.location, a.location);
+	/* the replay carries the first answer's ETag too */
+	ck_assert_str_eq(a.etag, "\"1\"");
+	ck_assert_str_eq(b.etag, a.etag);
 	ck_assert_str_eq(th_str(b.json, "id"), th_str(a.json, "id"));
 	ck_assert_msg(json_object_equal(a.json, b.json), "%.600s\n%.600s", a.body, b.body);
 	ck_assert_int_eq(total_as(NULL, "filter[name]=idem-1"), 1);
@@ -1154,6 +1157,8 @@ START_TEST(idempotent_create)
 	expect_status(&c, 201, "third");
 	ck_assert_str_eq(c.replayed, "true");
 	ck_assert(json_object_equal(a.json, c.json));
+	ck_assert_str_eq(c.etag, "\"1\""); /* the first answer's, not the connector's now */
+	ck_assert_str_eq(c.location, a.location);
 	th_resp_free(&c);
 	/* The same key with another body (or path): refused. */
 	send_req(NULL, "POST", CONNECTORS, "{\"name\":\"idem-2\",\"type\":\"fixture-b\"}", key,
@@ -1647,6 +1652,8 @@ START_TEST(list_rejects_bad_parameters)
 	assert_bad_param("sort=type", "sort");
 	assert_bad_param("sort=-id", "sort");
 	assert_bad_param("filter[colour]=red", "filter[colour]");
+	assert_bad_param("filter[status]=BOGUS", "filter[status]");
+	assert_bad_param("filter[status]=created", "filter[status]");
 	assert_bad_param("include=types", "include");
 	assert_bad_param("include=type,config", "include");
 }

@@ -1,8 +1,10 @@
 /*
  * Benchmark: listing connectors at the first, middle and last page of N rows
- * (default 1,000,000) in one account, for each sort order. Prints the time
- * per page and the ratio of each page to the first page, measured in the
- * same run. Not a test: run it on demand (see README, "Benchmarks").
+ * (default 1,000,000) in one account, for each sort order, by page number
+ * and by cursor (the page after the middle one and the last page, reached
+ * with the cursor of the page before). Prints milliseconds per page and the
+ * ratio of each to the first page, measured in the same run. Not a test:
+ * run it on demand (see README, "Benchmarks").
  *
  *   bench_list [ROWS] [REPEATS]
  */
@@ -69,36 +71,89 @@ static int seed(const char *path, const char *account, long rows)
 	return rc;
 }
 
-static double time_page(ch_store *st, const char *account, ch_connector_query *q, int repeats)
+static void list_or_die(ch_store *st, const char *account, const ch_connector_query *q,
+			ch_connector_page *pg)
+{
+	if (ch_store_connector_list(st, account, q, pg) != CH_OK || pg->count == 0) {
+		fprintf(stderr, "list failed at page %zu\n", q->page);
+		exit(1);
+	}
+}
+
+/* The best of @p repeats runs of one list call. */
+static double time_page(ch_store *st, const char *account, const ch_connector_query *q,
+			int repeats)
 {
 	double best = 1e18;
 
 	for (int r = 0; r < repeats; r++) {
-		ch_connector_row *rows = NULL;
-		size_t n = 0, total = 0;
-		double t0 = now_ms();
+		ch_connector_page pg;
+		double t0 = now_ms(), t;
 
-		if (ch_store_connector_list(st, account, q, &rows, &n, &total) != CH_OK || n == 0) {
-			fprintf(stderr, "list failed at page %zu\n", q->page);
-			exit(1);
-		}
-		ch_connector_rows_free(rows, n);
-		if (now_ms() - t0 < best)
-			best = now_ms() - t0;
+		list_or_die(st, account, q, &pg);
+		t = now_ms() - t0;
+		ch_connector_page_clear(&pg);
+		if (t < best)
+			best = t;
 	}
 	return best;
+}
+
+/* The time of the page after page @p page (by cursor): the cursor is taken
+ * from the last row of that page, read by number first (not timed). */
+static double time_cursor(ch_store *st, const char *account, ch_connector_query q, size_t page,
+			  int repeats)
+{
+	ch_connector_page pg;
+	ch_connector_row *last;
+	char key[CH_TIME_LEN + CH_NAME_LEN], id[CH_ID_LEN];
+	double t;
+
+	q.page = page;
+	list_or_die(st, account, &q, &pg);
+	last = &pg.rows[pg.count - 1];
+	if (q.sort == CH_SORT_NAME)
+		snprintf(key, sizeof(key), "%s", last->name);
+	else
+		snprintf(key, sizeof(key), "%s",
+			 q.sort == CH_SORT_CREATED ? last->created_at : last->updated_at);
+	snprintf(id, sizeof(id), "%s", last->id);
+	ch_connector_page_clear(&pg);
+	q.after_key = key;
+	q.after_id = id;
+	t = time_page(st, account, &q, repeats);
+	return t;
+}
+
+static void bench_sort(ch_store *st, const char *account, long rows, int s, int desc, int repeats)
+{
+	static const char *const sorts[] = {"name", "created_at", "updated_at"};
+	ch_connector_query q = {.per_page = 100, .sort = (ch_connector_sort)s, .descending = desc};
+	size_t last = (size_t)(rows + 99) / 100;
+	double first, middle, end, cmid, cend;
+
+	q.page = 1;
+	first = time_page(st, account, &q, repeats);
+	q.page = last / 2;
+	middle = time_page(st, account, &q, repeats);
+	q.page = last;
+	end = time_page(st, account, &q, repeats);
+	cmid = time_cursor(st, account, q, last / 2 - 1, repeats);
+	cend = time_cursor(st, account, q, last - 1, repeats);
+	printf("%-12s %-5s %9.3f %9.3f %9.3f %9.3f %9.3f %8.2f %8.2f %8.2f %8.2f\n", sorts[s],
+	       desc ? "desc" : "asc", first, middle, end, cmid, cend, middle / first, end / first,
+	       cmid / first, cend / first);
 }
 
 int main(int argc, char **argv)
 {
 	long rows = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000;
 	int repeats = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 5;
-	static const char *const sorts[] = {"name", "created_at", "updated_at"};
 	char dir[] = "/tmp/connhub-bench-XXXXXX", path[64], account[CH_ID_LEN], cmd[96];
 	ch_store *st = NULL;
 	double t0;
 
-	if (!mkdtemp(dir))
+	if (rows < 300 || !mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof(path), "%s/connhub.db", dir);
 	if (ch_store_open_sqlite(&st, path) != CH_OK ||
@@ -108,25 +163,13 @@ int main(int argc, char **argv)
 	if (seed(path, account, rows) != SQLITE_OK)
 		return 1;
 	printf("seeded %ld connectors in %.0f ms\n", rows, now_ms() - t0);
-	printf("%-12s %-5s %12s %12s %12s %10s %10s\n", "sort", "dir", "first ms", "middle ms",
-	       "last ms", "mid/first", "last/first");
-	for (int s = 0; s < 3; s++) {
-		for (int desc = 0; desc < 2; desc++) {
-			ch_connector_query q = {.per_page = 100, .sort = (ch_connector_sort)s,
-						.descending = desc};
-			size_t last = (size_t)(rows + 99) / 100;
-			double first, middle, end;
-
-			q.page = 1;
-			first = time_page(st, account, &q, repeats);
-			q.page = last / 2;
-			middle = time_page(st, account, &q, repeats);
-			q.page = last;
-			end = time_page(st, account, &q, repeats);
-			printf("%-12s %-5s %12.3f %12.3f %12.3f %10.2f %10.2f\n", sorts[s],
-			       desc ? "desc" : "asc", first, middle, end, middle / first, end / first);
-		}
-	}
+	printf("page: by number (OFFSET from the nearer end); cursor: after the last row of the "
+	       "page before (keyset)\n");
+	printf("%-12s %-5s %9s %9s %9s %9s %9s %8s %8s %8s %8s\n", "sort", "dir", "first", "middle",
+	       "last", "cur.mid", "cur.last", "mid/1st", "last/1st", "cmid/1st", "clast/1st");
+	for (int s = 0; s < 3; s++)
+		for (int desc = 0; desc < 2; desc++)
+			bench_sort(st, account, rows, s, desc, repeats);
 	ch_store_close(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : 1;

@@ -12,4 +12,10 @@ int ch_check_run(Suite *s);
  *  @p tests added. */
 Suite *ch_check_suite(const char *name, const TTest *const *tests);
 
+/** Like ch_check_suite(), the tests sharing what @p setup makes (an
+ *  unchecked fixture: run once, in the runner, around them all) and each
+ *  given @p timeout seconds (0: check's default). */
+Suite *ch_check_suite_shared(const char *name, const TTest *const *tests, SFun setup,
+			     SFun teardown, double timeout);
+
 #endif /* CH_TEST_CHECK_RUN_H */
