@@ -389,6 +389,12 @@ static void merge_variable(json_object *old, json_object *var, size_t i, json_ob
 				  "\"********\" keeps a stored secret, but none is stored");
 			return;
 		}
+		if (!flag_of(var, "secret", 0)) { /* a sealed value stays a secret */
+			var_error(errors, i, "secret",
+				  "\"********\" keeps a secret value, so the variable stays secret; "
+				  "give a new value to make it plain");
+			return;
+		}
 		json_object_deep_copy(oldval, &keep, NULL);
 		json_object_object_add(var, "value", keep);
 	}

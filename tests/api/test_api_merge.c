@@ -240,6 +240,25 @@ START_TEST(required_variables_need_a_value)
 }
 END_TEST
 
+/* A kept secret value stays secret: "********" with secret false would
+ * store the sealed value in a plain variable. A new value may be plain. */
+START_TEST(a_kept_secret_stays_secret)
+{
+	th_resp r;
+
+	ok("POST", NULL, "{\"name\":\"v4\",\"type\":\"fixture-nested\",\"variables\":["
+	   "{\"key\":\"S\",\"value\":\"s-4410\",\"secret\":true}]}", 201);
+	put_vars_refused("v4", "{\"key\":\"S\",\"value\":\"********\"}", "/variables/0/secret");
+	put_vars_refused("v4", "{\"key\":\"S\",\"value\":\"********\",\"secret\":false}",
+			 "/variables/0/secret");
+	put_vars("v4", "{\"key\":\"S\",\"value\":\"plain-now\",\"secret\":false}", 200);
+	call("GET", "v4", "?include=variables", NULL, 200, &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "plain-now"));
+	ck_assert_ptr_null(strstr(r.body, "s-4410"));
+	th_resp_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -249,6 +268,7 @@ int main(void)
 		locked_variables_change_in_nothing,
 		non_configurable_values_are_set_once,
 		required_variables_need_a_value,
+		a_kept_secret_stays_secret,
 		NULL,
 	};
 
