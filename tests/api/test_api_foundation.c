@@ -312,6 +312,33 @@ START_TEST(wrong_method_is_405_with_allow)
 }
 END_TEST
 
+/* The literal /connectors/types owns its path: other methods get 405, never
+ * the /connectors/{connector} routes with a connector named "types". */
+START_TEST(types_path_is_405_for_other_methods)
+{
+	static const char *const cases[][2] = {
+		{"POST", "/api/v1/connectors/types"},
+		{"PUT", "/api/v1/connectors/types"},
+		{"DELETE", "/api/v1/connectors/types"},
+		{"PATCH", "/api/v1/connectors/types"},
+		{"POST", "/api/v1/connectors/types/fixture-a"},
+		{"DELETE", "/api/v1/connectors/types/fixture-a"},
+		{"POST", "/api/v1/connectors/types/test"},
+		{"POST", "/api/v1/connectors/types/setup"},
+	};
+	th_resp r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(th_request(&host, cases[i][0], cases[i][1], "{}", NULL, &r), 0);
+		ck_assert_msg(r.status == 405, "%s %s: %ld %s", cases[i][0], cases[i][1], r.status,
+			      r.body ? r.body : "");
+		assert_problem(&r, 405);
+		ck_assert_str_eq(r.allow, "GET, HEAD");
+		th_resp_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(oversized_body_is_413)
 {
 	char *big = malloc(8192 + 1);
@@ -564,6 +591,7 @@ static Suite *suite(void)
 	tcase_add_test(shared, type_get_unknown_is_404_problem);
 	tcase_add_test(shared, unknown_path_is_404);
 	tcase_add_test(shared, wrong_method_is_405_with_allow);
+	tcase_add_test(shared, types_path_is_405_for_other_methods);
 	tcase_add_test(shared, oversized_body_is_413);
 	tcase_add_test(shared, malformed_body_is_400);
 	tcase_add_test(shared, api_needs_a_token);

@@ -67,11 +67,26 @@ static void count(void *app, ch_http_req *req, ch_http_resp *resp)
 	ch_http_json(resp, 200, json_object_new_object());
 }
 
+static int kind_hits;
+
+static void kinds(void *app, ch_http_req *req, ch_http_resp *resp)
+{
+	(void)app;
+	(void)req;
+	kind_hits++;
+	ch_http_json(resp, 200, json_object_new_object());
+}
+
+/* The literal routes come after the {id} ones on purpose: the most specific
+ * pattern wins whatever the order. */
 static const ch_route routes[] = {
 	{"GET", "/things", count, 0, 0},
 	{"POST", "/things", count, 0, 0},
 	{"GET", "/things/{id}", count, 0, 0},
 	{"DELETE", "/things/{id}", count, 0, 0},
+	{"POST", "/things/{id}/run", count, 0, 0},
+	{"GET", "/things/kinds", kinds, 0, 0},
+	{"GET", "/things/kinds/{kind}", kinds, 0, 0},
 };
 
 static void dispatch(const char *method, const char *path, ch_http_resp *resp)
@@ -80,7 +95,7 @@ static void dispatch(const char *method, const char *path, ch_http_resp *resp)
 
 	req_init(&req, method, path);
 	memset(resp, 0, sizeof(*resp));
-	ch_router_dispatch(routes, 4, NULL, NULL, &req, resp);
+	ch_router_dispatch(routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL, &req, resp);
 	req_done(&req);
 }
 
@@ -119,12 +134,57 @@ START_TEST(dispatch_404_405)
 }
 END_TEST
 
+/* Asserts METHOD PATH answers 405 with @p allow. */
+static void assert_405(const char *method, const char *path, const char *allow)
+{
+	ch_http_resp resp;
+
+	dispatch(method, path, &resp);
+	ck_assert_msg(resp.status == 405, "%s %s: %d", method, path, resp.status);
+	ck_assert_int_eq(resp.nheaders, 1);
+	ck_assert_str_eq(resp.header_names[0], "Allow");
+	ck_assert_str_eq(resp.header_values[0], allow);
+	resp_done(&resp);
+}
+
+START_TEST(literal_segment_owns_its_path)
+{
+	ch_http_resp resp;
+
+	hits = kind_hits = 0;
+	dispatch("GET", "/things/kinds", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	resp_done(&resp);
+	dispatch("GET", "/things/kinds/big", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	resp_done(&resp);
+	ck_assert_int_eq(kind_hits, 2);
+	ck_assert_int_eq(hits, 0); /* never /things/{id} with id "kinds" */
+	/* Another method on a literal path: 405 with the literal route's
+	 * methods, not DELETE /things/{id} or POST /things/{id}/run. */
+	assert_405("DELETE", "/things/kinds", "GET, HEAD");
+	assert_405("POST", "/things/kinds", "GET, HEAD");
+	assert_405("POST", "/things/kinds/run", "GET, HEAD");
+	ck_assert_int_eq(hits, 0);
+	/* Paths no literal route matches still reach the {param} routes. */
+	dispatch("POST", "/things/7/run", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	resp_done(&resp);
+	dispatch("DELETE", "/things/kind", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	resp_done(&resp);
+	ck_assert_int_eq(hits, 2);
+	assert_405("GET", "/things/7/run", "POST");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
 		literal_and_params,
 		mismatches,
 		dispatch_404_405,
+		literal_segment_owns_its_path,
 		NULL,
 	};
 
