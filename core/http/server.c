@@ -345,6 +345,13 @@ static int resolve(const char *listen, struct sockaddr_storage *ss)
 	return CH_OK;
 }
 
+/* libmicrohttpd's per-connection memory: the request line, the headers
+ * and the read buffer must fit in it, or it answers 431 itself. Its default
+ * of 32 KiB refuses headers past about 16 KiB, below what browsers and
+ * proxies send with big cookies or tokens; 64 KiB takes headers of up to
+ * about 48 KiB (README, "Running the host"). */
+#define CONNECTION_MEMORY (64 * 1024)
+
 static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *o,
 				       struct sockaddr_storage *ss)
 {
@@ -361,6 +368,7 @@ static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->conn_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_END);
 }

@@ -2,14 +2,19 @@
 
 #include <check.h>
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -302,4 +307,74 @@ void th_restart(th_host *h)
 	}
 	snprintf(h->url, sizeof(h->url), "%s", line + strlen(prefix));
 	close(fds[0]);
+}
+
+int th_connect(const th_host *h)
+{
+	const char *colon = strrchr(h->url, ':');
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	int fd;
+
+	if (!colon)
+		return -1;
+	sa.sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 10));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int th_send(int fd, const char *data)
+{
+	size_t len = strlen(data), off = 0;
+
+	while (off < len) {
+		ssize_t n = send(fd, data + off, len - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+size_t th_read_until_close(int fd, char *buf, size_t len, int timeout_ms, long *eof_ms)
+{
+	long start = now_ms();
+	size_t used = 0;
+	char sink[4096];
+
+	if (eof_ms)
+		*eof_ms = -1;
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long left = timeout_ms - (now_ms() - start);
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			break;
+		n = recv(fd, used + 1 < len ? buf + used : sink,
+			 used + 1 < len ? len - 1 - used : sizeof(sink), 0);
+		if (n <= 0) {
+			if (eof_ms)
+				*eof_ms = now_ms() - start;
+			break;
+		}
+		if (used + 1 < len)
+			used += (size_t)n;
+	}
+	if (len)
+		buf[used] = '\0';
+	return used;
 }

@@ -61,6 +61,21 @@ int th_request_as(const th_host *h, const char *token, const char *method, const
  */
 int th_cli(const th_host *h, const char *args, char *out, size_t outlen);
 
+/** A new TCP connection to the host (blocking), or -1. */
+int th_connect(const th_host *h);
+
+/** Writes all of @p data to @p fd; 0 or -1. */
+int th_send(int fd, const char *data);
+
+/**
+ * Reads from @p fd until the peer closes it or @p timeout_ms pass without
+ * it closing; what was read is NUL-terminated in @p buf (cut at @p len - 1).
+ * @param[out] eof_ms  when the close came, in ms after the call (-1: none
+ *                     within the timeout; may be NULL).
+ * @return the number of bytes read.
+ */
+size_t th_read_until_close(int fd, char *buf, size_t len, int timeout_ms, long *eof_ms);
+
 /** Frees a response. */
 void th_resp_free(th_resp *r);
 

@@ -379,6 +379,72 @@ START_TEST(malformed_body_is_400)
 }
 END_TEST
 
+/* Sends @p request on a new connection and returns the answer (read until
+ * the host closes the connection) in @p buf. */
+static void raw_exchange(const char *request, char *buf, size_t len)
+{
+	int fd = th_connect(&host);
+	long eof_ms;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(th_send(fd, request), 0);
+	th_read_until_close(fd, buf, len, 10000, &eof_ms);
+	close(fd);
+	ck_assert_msg(eof_ms >= 0, "the host kept the connection open after: %.60s", request);
+}
+
+/* "GET /healthz" with one header X-Big of @p n bytes. */
+static char *big_header_request(size_t n)
+{
+	const char *head = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Big: ";
+	char *req = malloc(strlen(head) + n + 5);
+
+	ck_assert_ptr_nonnull(req);
+	memcpy(req, head, strlen(head));
+	memset(req + strlen(head), 'a', n);
+	memcpy(req + strlen(head) + n, "\r\n\r\n", 5);
+	return req;
+}
+
+/* Headers of 40 kB pass (libmicrohttpd's default memory answered 431);
+ * what the HTTP library still answers itself is what the README lists. */
+START_TEST(http_library_limits_and_errors)
+{
+	static const struct {
+		const char *request, *status;
+	} early[] = {
+		{"GET /healthz HTTP/1.1\r\nHost: t\r\nno colon here\r\n\r\n", "HTTP/1.1 400 "},
+		{"POST /api/v1/plugins/rescan HTTP/1.1\r\nHost: t\r\nContent-Length: -5\r\n\r\n",
+		 "HTTP/1.1 400 "},
+		{"GET /healthz HTTP/2.0\r\nHost: t\r\n\r\n", "HTTP/1.1 505 "},
+	};
+	char buf[4096], *req;
+	th_resp r;
+
+	req = big_header_request(40000);
+	raw_exchange(req, buf, sizeof(buf));
+	free(req);
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 200 ", 13) == 0, "40 kB header: %.80s", buf);
+	req = big_header_request(100000);
+	raw_exchange(req, buf, sizeof(buf));
+	free(req);
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 431 ", 13) == 0, "100 kB header: %.80s", buf);
+	for (size_t i = 0; i < sizeof(early) / sizeof(early[0]); i++) {
+		raw_exchange(early[i].request, buf, sizeof(buf));
+		ck_assert_msg(strncmp(buf, early[i].status, strlen(early[i].status)) == 0,
+			      "%.40s: %.80s", early[i].request, buf);
+	}
+	/* A declared length over --max-body is ours: a problem document. */
+	raw_exchange("POST /api/v1/plugins/rescan HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n"
+		     "Content-Type: application/json\r\n\r\n",
+		     buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 413 ", 13) == 0, "declared 5000: %.80s", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "application/problem+json"));
+	get_json("/healthz", 200, &r);
+	th_resp_free(&r);
+}
+END_TEST
+
 /* --- authentication ----------------------------------------------------------- */
 
 START_TEST(api_needs_a_token)
@@ -594,6 +660,7 @@ static Suite *suite(void)
 	tcase_add_test(shared, types_path_is_405_for_other_methods);
 	tcase_add_test(shared, oversized_body_is_413);
 	tcase_add_test(shared, malformed_body_is_400);
+	tcase_add_test(shared, http_library_limits_and_errors);
 	tcase_add_test(shared, api_needs_a_token);
 	tcase_add_test(shared, rescan_is_admin_only);
 	suite_add_tcase(s, shared);
