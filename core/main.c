@@ -55,7 +55,8 @@ static void serve_usage(FILE *out)
 	fprintf(out, "Usage: connhub serve [OPTIONS]\n\n"
 		     "Serves the HTTP API with the plugins of --plugins-dir. Prints the URL it\n"
 		     "listens on as the first line of standard output; logs go to standard error.\n"
-		     "SIGTERM or SIGINT stops it after requests in flight finish.\n\nOptions:\n");
+		     "SIGTERM or SIGINT stops it after requests in flight finish.\n\nOptions:\n"
+		     "  --help, -h\n      this text (only as the first option)\n");
 	ch_config_usage(out);
 }
 

@@ -238,6 +238,34 @@ START_TEST(types_list_rejects_bad_parameters)
 	assert_bad_param("page=-1", "page");
 	assert_bad_param("sort=colour", "sort");
 	assert_bad_param("filter[colour]=red", "filter[colour]");
+	assert_bad_param("filter[capability]=bogus", "filter[capability]");
+	assert_bad_param("filter[capability]=", "filter[capability]");
+	assert_bad_param("filter[license]=gratis", "filter[license]");
+	assert_bad_param("filter[category]=storage&filter[license]=FREE", "filter[license]");
+}
+END_TEST
+
+START_TEST(bad_filter_value_names_the_values)
+{
+	th_resp r;
+
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/connectors/types?filter[capability]=bogus",
+				    NULL, NULL, &r), 0);
+	assert_problem(&r, 400);
+	ck_assert_str_eq(th_str(r.json, "detail"),
+			 "query parameter filter[capability] must be one of setup, test, refresh, "
+			 "install, update, uninstall, start, stop, export, import");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/connectors/types?filter[license]=x", NULL,
+				    NULL, &r), 0);
+	assert_problem(&r, 400);
+	ck_assert_str_eq(th_str(r.json, "detail"),
+			 "query parameter filter[license] must be one of free, licensed");
+	th_resp_free(&r);
+	/* Known values that nothing has still answer 200 with an empty page. */
+	get_json("/api/v1/connectors/types?filter[capability]=export", 200, &r);
+	ck_assert_int_eq(meta(&r, "total"), 0);
+	th_resp_free(&r);
 }
 END_TEST
 
@@ -653,6 +681,7 @@ static Suite *suite(void)
 	tcase_add_test(shared, types_list_pages_and_sorts);
 	tcase_add_test(shared, types_list_filters);
 	tcase_add_test(shared, types_list_rejects_bad_parameters);
+	tcase_add_test(shared, bad_filter_value_names_the_values);
 	tcase_add_test(shared, type_get_by_id_and_version);
 	tcase_add_test(shared, type_get_unknown_is_404_problem);
 	tcase_add_test(shared, unknown_path_is_404);
