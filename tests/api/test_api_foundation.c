@@ -610,6 +610,90 @@ START_TEST(bad_options_are_refused)
 }
 END_TEST
 
+/* The output of `connhub ARGS` (at most @p len - 1 bytes). */
+static void run_output(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	size_t n;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", CH_TEST_CONNHUB, args);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+}
+
+/* Whether @p text has "--name" not followed by more of an option name
+ * (so --max-connections is not found in --max-connections-per-ip). */
+static int mentions(const char *text, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *at = strstr(text, opt); at; at = strstr(at + 1, opt)) {
+		char next = at[n];
+
+		if (!((next >= 'a' && next <= 'z') || (next >= '0' && next <= '9') || next == '-'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The options of the README's table in "Running the host" ("--name"),
+ * newline-separated in @p out; returns how many. */
+static int readme_options(char *out, size_t len)
+{
+	FILE *f = fopen(CH_TEST_SOURCE "/README.md", "r");
+	char line[2048];
+	int in_section = 0, n = 0;
+	size_t used = 0;
+
+	ck_assert_ptr_nonnull(f);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "## ", 3) == 0)
+			in_section = strcmp(line, "## Running the host\n") == 0;
+		if (!in_section || strncmp(line, "| `--", 5) != 0)
+			continue;
+		line[5 + strcspn(line + 5, " `")] = '\0';
+		used += (size_t)snprintf(out + used, len - used, "%s\n", line + 3);
+		ck_assert_uint_lt(used, len);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+START_TEST(help_lists_every_option)
+{
+	static const char *const helps[] = {"--help", "serve --help", "serve -h"};
+	char *help = malloc(65536), table[4096];
+	int n = readme_options(table, sizeof(table));
+
+	ck_assert_int_ge(n, 20); /* the table was found */
+	for (size_t h = 0; h < sizeof(helps) / sizeof(helps[0]); h++) {
+		run_output(helps[h], help, 65536);
+		ck_assert_msg(mentions(help, "--help"), "connhub %s lacks --help", helps[h]);
+		for (char *opt = table, *nl; (nl = strchr(opt, '\n')) != NULL; opt = nl + 1) {
+			*nl = '\0';
+			ck_assert_msg(mentions(help, opt), "connhub %s lacks %s", helps[h], opt);
+			*nl = '\n';
+		}
+	}
+	/* And the other way: every option serve --help lists is in the table. */
+	run_output("serve --help", help, 65536);
+	for (const char *at = strstr(help, "\n  --"); at; at = strstr(at + 1, "\n  --")) {
+		char opt[64];
+
+		snprintf(opt, sizeof(opt), "%.*s", (int)strcspn(at + 3, " ,\n"), at + 3);
+		ck_assert_msg(strcmp(opt, "--help") == 0 || mentions(table, opt),
+			      "%s is in serve --help but not in the README's table", opt);
+	}
+	free(help);
+}
+END_TEST
+
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -698,6 +782,7 @@ static Suite *suite(void)
 	tcase_add_test(own, missing_plugins_dir_still_serves);
 	tcase_add_test(own, sigterm_stops_cleanly);
 	tcase_add_test(own, bad_options_are_refused);
+	tcase_add_test(own, help_lists_every_option);
 	tcase_add_test(own, schema_validate_cli_exit_codes);
 	suite_add_tcase(s, own);
 	return s;
