@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -416,7 +417,7 @@ static void raw_exchange(const char *request, char *buf, size_t len)
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(th_send(fd, request), 0);
-	th_read_until_close(fd, buf, len, 10000, &eof_ms);
+	th_read(fd, buf, len, 10000, NULL, &eof_ms);
 	close(fd);
 	ck_assert_msg(eof_ms >= 0, "the host kept the connection open after: %.60s", request);
 }
@@ -563,15 +564,75 @@ START_TEST(missing_plugins_dir_still_serves)
 }
 END_TEST
 
-START_TEST(sigterm_stops_cleanly)
+/* Waits up to 10 s for the host to stop accepting (it closes its listening
+ * socket on SIGTERM before it drains); returns whether it did. */
+static int stops_accepting(const th_host *h)
+{
+	for (int i = 0; i < 500; i++) {
+		int fd = th_connect(h);
+
+		if (fd < 0)
+			return 1;
+		close(fd);
+		usleep(20000);
+	}
+	return 0;
+}
+
+/* Asserts the database was closed: SQLite removes the -wal file then. */
+static void assert_db_closed(const th_host *h)
+{
+	char wal[300];
+
+	snprintf(wal, sizeof(wal), "%s/connhub.db-wal", h->data_dir);
+	ck_assert_msg(access(wal, F_OK) != 0, "%s is left: the database was not closed", wal);
+}
+
+/* SIGTERM while a request body is half sent: the host stops accepting,
+ * the request still completes (200), then the host exits 0, its database
+ * closed. */
+START_TEST(sigterm_lets_request_in_flight_finish)
+{
+	const char *rest = "\"x\":1}";
+	char head[512], answer[8192];
+	th_host h;
+	long eof_ms;
+	int fd;
+
+	th_start(&h, CH_TEST_FIXTURES, NULL);
+	fd = th_connect(&h);
+	ck_assert_int_ge(fd, 0);
+	snprintf(head, sizeof(head),
+		 "POST /api/v1/plugins/rescan HTTP/1.1\r\nHost: t\r\n"
+		 "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+		 "Content-Length: %zu\r\n\r\n{",
+		 h.token, 1 + strlen(rest));
+	ck_assert_int_eq(th_send(fd, head), 0);
+	kill(h.pid, SIGTERM);
+	ck_assert_msg(stops_accepting(&h), "the host still accepts connections after SIGTERM");
+	ck_assert_int_eq(th_send(fd, rest), 0);
+	th_read(fd, answer, sizeof(answer), 15000, NULL, &eof_ms);
+	close(fd);
+	ck_assert_msg(strncmp(answer, "HTTP/1.1 200 ", 13) == 0, "answer: %.200s", answer);
+	ck_assert_ptr_nonnull(strstr(answer, "\"loaded\":2"));
+	ck_assert_int_eq(th_kill_wait(&h, SIGTERM), 0);
+	assert_db_closed(&h);
+	ck_assert_int_eq(th_stop(&h), -1); /* gone already; removes its files */
+}
+END_TEST
+
+START_TEST(sigint_stops_cleanly)
 {
 	th_host h;
 	th_resp r;
 
 	th_start(&h, CH_TEST_FIXTURES, NULL);
 	ck_assert_int_eq(th_request(&h, "GET", "/healthz", NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
 	th_resp_free(&r);
-	ck_assert_int_eq(th_stop(&h), 0);
+	ck_assert_int_eq(th_kill_wait(&h, SIGINT), 0);
+	assert_db_closed(&h);
+	ck_assert_int_eq(th_stop(&h), -1);
 }
 END_TEST
 
@@ -780,7 +841,8 @@ static Suite *suite(void)
 	tcase_set_timeout(own, 60);
 	tcase_add_test(own, rescan_picks_up_new_files);
 	tcase_add_test(own, missing_plugins_dir_still_serves);
-	tcase_add_test(own, sigterm_stops_cleanly);
+	tcase_add_test(own, sigterm_lets_request_in_flight_finish);
+	tcase_add_test(own, sigint_stops_cleanly);
 	tcase_add_test(own, bad_options_are_refused);
 	tcase_add_test(own, help_lists_every_option);
 	tcase_add_test(own, schema_validate_cli_exit_codes);
