@@ -112,9 +112,9 @@ START_TEST(plugins_lists_every_file_with_reason)
 	json_object *good, *types;
 
 	get_json("/api/v1/plugins", 200, &r);
-	ck_assert_int_eq(data_len(&r), 9);
+	ck_assert_int_eq(data_len(&r), 18);
 	ck_assert_int_eq(meta(&r, "loaded"), 2);
-	ck_assert_int_eq(meta(&r, "rejected"), 7);
+	ck_assert_int_eq(meta(&r, "rejected"), 16);
 	good = plugin_entry(&r, "good.so");
 	ck_assert_str_eq(th_str(good, "status"), "loaded");
 	ck_assert_ptr_null(th_str(good, "reason"));
@@ -135,6 +135,21 @@ START_TEST(plugins_lists_every_file_with_reason)
 	assert_rejected(&r, "bad_version.so",
 			"bad metadata: types[0].version \"1.0\" is not a semantic version");
 	assert_rejected(&r, "x.so", "not a shared object (no ELF header)");
+	assert_rejected(&r, "meta_id.so", "bad metadata: types[0].id \"Bad_Id\" must match ");
+	assert_rejected(&r, "meta_no_name.so", "bad metadata: types[0].name is missing");
+	assert_rejected(&r, "meta_license.so",
+			"bad metadata: types[0].license must be \"free\" or \"licensed\"");
+	assert_rejected(&r, "meta_abi_minor.so",
+			"ABI mismatch: plugin built for ABI 1.1, newer than the host's 1.0");
+	assert_rejected(&r, "meta_small_type.so",
+			"ABI mismatch: types[0] struct_size is 16 bytes, ABI 1.0 needs at least ");
+	assert_rejected(&r, "meta_no_types.so", "bad metadata: types: the plugin provides no type");
+	assert_rejected(&r, "meta_null_desc.so", "the entry returned no descriptor");
+	assert_rejected(&r, "meta_schema_json.so",
+			"bad metadata: types[0].config_schema is not a valid JSON Schema: /: not "
+			"valid JSON");
+	assert_rejected(&r, "meta_twice.so",
+			"bad metadata: types[1] repeats type bad-meta 1.0.0 of types[0]");
 	assert_rejected(&r, "zz_duplicate.so", "duplicate type fixture-a 1.0.0: already provided by ");
 	ck_assert_ptr_nonnull(strstr(th_str(plugin_entry(&r, "zz_duplicate.so"), "reason"), "/good.so"));
 	th_resp_free(&r);

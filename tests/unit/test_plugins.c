@@ -34,6 +34,25 @@ START_TEST(each_rejection_has_its_reason)
 	assert_rejects(FIXTURE("small_struct.so"), CH_E_ABI, "struct_size is 8 bytes");
 	assert_rejects(FIXTURE("bad_schema.so"), CH_E_INVALID, "types[0].config_schema");
 	assert_rejects(FIXTURE("bad_version.so"), CH_E_INVALID, "types[0].version \"1.0\"");
+	assert_rejects(FIXTURE("meta_id.so"), CH_E_INVALID,
+		       "bad metadata: types[0].id \"Bad_Id\" must match ^[a-z][a-z0-9_-]{1,63}$");
+	assert_rejects(FIXTURE("meta_no_name.so"), CH_E_INVALID,
+		       "bad metadata: types[0].name is missing");
+	assert_rejects(FIXTURE("meta_license.so"), CH_E_INVALID,
+		       "bad metadata: types[0].license must be \"free\" or \"licensed\"");
+	assert_rejects(FIXTURE("meta_abi_minor.so"), CH_E_ABI,
+		       "ABI mismatch: plugin built for ABI 1.1, newer than the host's 1.0");
+	assert_rejects(FIXTURE("meta_small_type.so"), CH_E_ABI,
+		       "ABI mismatch: types[0] struct_size is 16 bytes, ABI 1.0 needs at least ");
+	assert_rejects(FIXTURE("meta_no_types.so"), CH_E_INVALID,
+		       "bad metadata: types: the plugin provides no type");
+	assert_rejects(FIXTURE("meta_null_desc.so"), CH_E_INVALID,
+		       "the entry returned no descriptor (the plugin refused to load)");
+	assert_rejects(FIXTURE("meta_schema_json.so"), CH_E_INVALID,
+		       "bad metadata: types[0].config_schema is not a valid JSON Schema: /: not "
+		       "valid JSON");
+	assert_rejects(FIXTURE("meta_twice.so"), CH_E_INVALID,
+		       "bad metadata: types[1] repeats type bad-meta 1.0.0 of types[0]");
 	assert_rejects(FIXTURE("missing.so"), CH_E_INVALID, "cannot read the file");
 	assert_rejects(CH_TEST_FIXTURES, CH_E_INVALID, "not a regular file");
 }
@@ -158,7 +177,7 @@ START_TEST(registry_indexes_fixture_dir)
 	ck_assert_int_eq(ch_registry_scan(&r, CH_TEST_FIXTURES), CH_OK);
 	ch_registry_counts(r, &loaded, &rejected);
 	ck_assert_uint_eq(loaded, 2);
-	ck_assert_uint_eq(rejected, 7);
+	ck_assert_uint_eq(rejected, 16);
 	n = ch_registry_latest(r, &latest);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(ch_type_version(latest[0]), "1.1.0");
