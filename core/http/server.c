@@ -317,6 +317,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* --- server --------------------------------------------------------------- */
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) CH_PRINTF(2, 0);
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
