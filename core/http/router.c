@@ -154,26 +154,37 @@ static void run(const ch_route *r, void *app, ch_route_guard guard, ch_http_req 
 	}
 }
 
+const ch_route *ch_router_find(const ch_route *routes, size_t n, ch_http_req *req, char *allow,
+			       size_t allowlen)
+{
+	size_t best = owner(routes, n, req);
+
+	allow[0] = '\0';
+	if (best == n)
+		return NULL;
+	for (size_t i = best; i < n; i++)
+		if (method_is(&routes[i], req->method) && same_shape(&routes[i], &routes[best]) &&
+		    ch_route_match(routes[i].pattern, req))
+			return &routes[i];
+	allow_list(routes, n, best, req, allow, allowlen);
+	return NULL;
+}
+
 void ch_router_dispatch(const ch_route *routes, size_t n, void *app, ch_route_guard guard,
 			ch_http_req *req, ch_http_resp *resp)
 {
 	char allow[128], detail[256];
-	size_t best = owner(routes, n, req);
+	const ch_route *r = ch_router_find(routes, n, req, allow, sizeof(allow));
 
-	if (best == n) {
+	if (r) {
+		run(r, app, guard, req, resp);
+	} else if (!allow[0]) {
 		snprintf(detail, sizeof(detail), "no resource at %.200s", req->path);
 		ch_http_problem_code(resp, req, CH_E_NOTFOUND, detail);
-		return;
+	} else {
+		snprintf(detail, sizeof(detail), "%.16s is not allowed here; allowed: %s",
+			 req->method, allow);
+		ch_http_problem(resp, req, 405, "method-not-allowed", NULL, detail);
+		ch_http_add_header(resp, "Allow", allow);
 	}
-	for (size_t i = best; i < n; i++)
-		if (method_is(&routes[i], req->method) && same_shape(&routes[i], &routes[best]) &&
-		    ch_route_match(routes[i].pattern, req)) {
-			run(&routes[i], app, guard, req, resp);
-			return;
-		}
-	allow_list(routes, n, best, req, allow, sizeof(allow));
-	snprintf(detail, sizeof(detail), "%.16s is not allowed here; allowed: %s", req->method,
-		 allow);
-	ch_http_problem(resp, req, 405, "method-not-allowed", NULL, detail);
-	ch_http_add_header(resp, "Allow", allow);
 }

@@ -34,6 +34,15 @@ typedef int (*ch_route_guard)(void *app, const ch_route *route, ch_http_req *req
 int ch_route_match(const char *pattern, ch_http_req *req);
 
 /**
+ * The route owning the request's path (see above) for its method (HEAD
+ * finds GET routes), its params filled in req; NULL when there is none,
+ * with @p allow "" for an unknown path or the methods the path has
+ * ("GET, HEAD, POST").
+ */
+const ch_route *ch_router_find(const ch_route *routes, size_t n, ch_http_req *req, char *allow,
+			       size_t allowlen);
+
+/**
  * Runs the handler of the route owning the request's path (see above) for
  * its method (HEAD runs GET routes) once @p guard (may be NULL) lets it
  * through; otherwise fills a 404 or 405 problem. Every
