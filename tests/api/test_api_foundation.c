@@ -605,10 +605,11 @@ static void assert_db_closed(const th_host *h)
 
 /* SIGTERM while a request body is half sent: the host stops accepting,
  * the request still completes (200), then the host exits 0, its database
- * closed. */
+ * closed. The request is begun for sure before the signal: the host's
+ * "100 Continue" comes once the request reached its handler. */
 START_TEST(sigterm_lets_request_in_flight_finish)
 {
-	const char *rest = "\"x\":1}";
+	const char *half = "{\"x\":", *rest = "1}";
 	char head[512], answer[8192];
 	th_host h;
 	long eof_ms;
@@ -620,9 +621,12 @@ START_TEST(sigterm_lets_request_in_flight_finish)
 	snprintf(head, sizeof(head),
 		 "POST /api/v1/plugins/rescan HTTP/1.1\r\nHost: t\r\n"
 		 "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-		 "Content-Length: %zu\r\n\r\n{",
-		 h.token, 1 + strlen(rest));
+		 "Expect: 100-continue\r\nContent-Length: %zu\r\n\r\n",
+		 h.token, strlen(half) + strlen(rest));
 	ck_assert_int_eq(th_send(fd, head), 0);
+	th_read(fd, answer, sizeof(answer), 15000, "\r\n\r\n", &eof_ms);
+	ck_assert_msg(strncmp(answer, "HTTP/1.1 100 ", 13) == 0, "before the body: %.200s", answer);
+	ck_assert_int_eq(th_send(fd, half), 0);
 	kill(h.pid, SIGTERM);
 	ck_assert_msg(stops_accepting(&h), "the host still accepts connections after SIGTERM");
 	ck_assert_int_eq(th_send(fd, rest), 0);
