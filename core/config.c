@@ -10,50 +10,61 @@
 
 #include <connhub/plugin.h>
 
+#include "http/listen.h"
 #include "log.h"
 
 #ifndef CH_DEFAULT_PLUGINS_DIR
 #define CH_DEFAULT_PLUGINS_DIR "/usr/local/lib/connhub/plugins"
 #endif
 
-typedef enum { OPT_STR, OPT_UINT, OPT_SIZE, OPT_LEVEL } opt_kind;
+/* Below these a runner can hardly load a plugin, let alone run it: the
+ * libraries it maps take about 16 MB of address space, and stdio, its
+ * channel and a database with its journal and WAL are already 7 files. */
+#define CH_PLUGIN_MEMORY_MIN_MB 32
+#define CH_PLUGIN_FILES_MIN 16
+
+typedef enum { OPT_STR, OPT_LISTEN, OPT_UINT, OPT_SIZE, OPT_LEVEL } opt_kind;
 
 typedef struct option {
 	const char *name; /* --name, the config file key */
 	const char *env;  /* environment override */
 	opt_kind kind;
 	size_t offset;
-	size_t size; /* of a string field */
-	unsigned long long max;
+	size_t size;                 /* of a string field */
+	unsigned long long min, max; /* of a number */
+	int zero_ok;                 /* 0 is accepted below min ("none", "inherit") */
 	const char *help;
 } option;
 
-#define STR(f) OPT_STR, offsetof(ch_config, f), sizeof(((ch_config *)0)->f), 0
-#define UINT(f, max) OPT_UINT, offsetof(ch_config, f), 0, (max)
+#define STR(f) OPT_STR, offsetof(ch_config, f), sizeof(((ch_config *)0)->f), 0, 0, 0
+#define UINT(f, min, max) OPT_UINT, offsetof(ch_config, f), 0, (min), (max), 0
+#define UINT0(f, min, max) OPT_UINT, offsetof(ch_config, f), 0, (min), (max), 1
 
 static const option options[] = {
-	{"listen", "CONNHUB_LISTEN", STR(listen), "address and port to serve on, HOST:PORT or [V6]:PORT (port 0 picks a free one)"},
+	{"listen", "CONNHUB_LISTEN", OPT_LISTEN, offsetof(ch_config, listen),
+	 sizeof(((ch_config *)0)->listen), 0, 0, 0,
+	 "address and port to serve on, HOST:PORT or [V6]:PORT (port 0 picks a free one)"},
 	{"data-dir", "CONNHUB_DATA_DIR", STR(data_dir), "directory of the database and keys (created if missing)"},
 	{"plugins-dir", "CONNHUB_PLUGINS_DIR", STR(plugins_dir), "directory scanned for plugin *.so files"},
 	{"key-file", "CONNHUB_KEY_FILE", STR(key_file), "master key file (mode 0600, created if missing; default DATA-DIR/master.key); CONNHUB_MASTER_KEY=KID:BASE64 gives the key instead"},
-	{"threads", "CONNHUB_THREADS", UINT(threads, 256), "HTTP worker threads"},
-	{"workers", "CONNHUB_WORKERS", UINT(workers, 1024), "threads for requests that call plugins (test, refresh, setup, rescan), so a slow plugin never holds an HTTP thread"},
-	{"max-connections", "CONNHUB_MAX_CONNECTIONS", UINT(conn_limit, 1000000), "open connections in all"},
-	{"max-connections-per-ip", "CONNHUB_MAX_CONNECTIONS_PER_IP", UINT(per_ip_limit, 1000000), "open connections per client address (0: no limit)"},
-	{"connection-timeout", "CONNHUB_CONNECTION_TIMEOUT", UINT(timeout_s, 86400), "seconds an idle connection is kept"},
-	{"shutdown-timeout", "CONNHUB_SHUTDOWN_TIMEOUT", UINT(shutdown_s, 3600), "seconds requests in flight get to finish on SIGTERM"},
-	{"max-body", "CONNHUB_MAX_BODY", OPT_SIZE, offsetof(ch_config, body_limit), 0, 1ULL << 30, "largest request body in bytes"},
+	{"threads", "CONNHUB_THREADS", UINT(threads, 1, 256), "HTTP worker threads (1-256)"},
+	{"workers", "CONNHUB_WORKERS", UINT(workers, 1, 1024), "threads for requests that call plugins (test, refresh, setup, rescan), so a slow plugin never holds an HTTP thread (1-1024)"},
+	{"max-connections", "CONNHUB_MAX_CONNECTIONS", UINT(conn_limit, 1, 1000000), "open connections in all (at least 1)"},
+	{"max-connections-per-ip", "CONNHUB_MAX_CONNECTIONS_PER_IP", UINT(per_ip_limit, 0, 1000000), "open connections per client address (0: no limit)"},
+	{"connection-timeout", "CONNHUB_CONNECTION_TIMEOUT", UINT(timeout_s, 0, 86400), "seconds an idle connection is kept (0: no limit)"},
+	{"shutdown-timeout", "CONNHUB_SHUTDOWN_TIMEOUT", UINT(shutdown_s, 0, 3600), "seconds requests in flight get to finish on SIGTERM (0: none)"},
+	{"max-body", "CONNHUB_MAX_BODY", OPT_SIZE, offsetof(ch_config, body_limit), 0, 1, 1ULL << 30, 0, "largest request body in bytes (1 to 1073741824)"},
 	{"plugin-isolation", "CONNHUB_PLUGIN_ISOLATION", STR(plugin_isolation), "process (each plugin in supervised runner processes) or none (in the host: trusted plugins, benchmarks)"},
-	{"plugin-runners", "CONNHUB_PLUGIN_RUNNERS", UINT(plugin_runners, 16), "runner processes per plugin file (1-16)"},
-	{"plugin-queue", "CONNHUB_PLUGIN_QUEUE", UINT(plugin_queue, 100000), "calls that may wait for a busy plugin's runner; beyond, 503 with Retry-After"},
-	{"plugin-timeout-ms", "CONNHUB_PLUGIN_TIMEOUT_MS", UINT(plugin_timeout_ms, 3600000), "deadline of a plugin operation (setup, test, ...)"},
-	{"plugin-load-timeout-ms", "CONNHUB_PLUGIN_LOAD_TIMEOUT_MS", UINT(plugin_load_timeout_ms, 600000), "deadline of loading a plugin and reading its metadata"},
-	{"plugin-memory-mb", "CONNHUB_PLUGIN_MEMORY_MB", UINT(plugin_memory_mb, 1048576), "address-space limit of a runner (0: none)"},
-	{"plugin-cpu-s", "CONNHUB_PLUGIN_CPU_S", UINT(plugin_cpu_s, 86400), "CPU seconds one plugin call may use (0: no limit)"},
-	{"plugin-files", "CONNHUB_PLUGIN_FILES", UINT(plugin_files, 1048576), "open-file limit of a runner (0: inherit)"},
-	{"quarantine-crashes", "CONNHUB_QUARANTINE_CRASHES", UINT(quarantine_crashes, 1000), "crashes within the window that quarantine a plugin (0: never)"},
-	{"quarantine-window-s", "CONNHUB_QUARANTINE_WINDOW_S", UINT(quarantine_window_s, 604800), "the quarantine window in seconds"},
-	{"log-level", "CONNHUB_LOG_LEVEL", OPT_LEVEL, offsetof(ch_config, log_level), 0, 0, "error, warn, info or debug"},
+	{"plugin-runners", "CONNHUB_PLUGIN_RUNNERS", UINT(plugin_runners, 1, 16), "runner processes per plugin file (1-16)"},
+	{"plugin-queue", "CONNHUB_PLUGIN_QUEUE", UINT(plugin_queue, 0, 100000), "calls that may wait for a busy plugin's runner; beyond, 503 with Retry-After"},
+	{"plugin-timeout-ms", "CONNHUB_PLUGIN_TIMEOUT_MS", UINT(plugin_timeout_ms, 1, 3600000), "deadline of a plugin operation (setup, test, ...)"},
+	{"plugin-load-timeout-ms", "CONNHUB_PLUGIN_LOAD_TIMEOUT_MS", UINT(plugin_load_timeout_ms, 1, 600000), "deadline of loading a plugin and reading its metadata"},
+	{"plugin-memory-mb", "CONNHUB_PLUGIN_MEMORY_MB", UINT0(plugin_memory_mb, CH_PLUGIN_MEMORY_MIN_MB, 1048576), "address-space limit of a runner (0: none)"},
+	{"plugin-cpu-s", "CONNHUB_PLUGIN_CPU_S", UINT(plugin_cpu_s, 0, 86400), "CPU seconds one plugin call may use (0: no limit)"},
+	{"plugin-files", "CONNHUB_PLUGIN_FILES", UINT0(plugin_files, CH_PLUGIN_FILES_MIN, 1048576), "open-file limit of a runner (0: inherit)"},
+	{"quarantine-crashes", "CONNHUB_QUARANTINE_CRASHES", UINT(quarantine_crashes, 0, 1000), "crashes within the window that quarantine a plugin (0: never)"},
+	{"quarantine-window-s", "CONNHUB_QUARANTINE_WINDOW_S", UINT(quarantine_window_s, 1, 604800), "the quarantine window in seconds"},
+	{"log-level", "CONNHUB_LOG_LEVEL", OPT_LEVEL, offsetof(ch_config, log_level), 0, 0, 0, 0, "error, warn, info or debug"},
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -106,7 +117,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return CH_E_INVALID;
 }
 
-static int parse_number(const char *v, unsigned long long max, unsigned long long *out)
+static int parse_number(const char *v, const option *o, unsigned long long *out)
 {
 	char *end = NULL;
 
@@ -114,11 +125,37 @@ static int parse_number(const char *v, unsigned long long max, unsigned long lon
 		return CH_E_INVALID;
 	errno = 0;
 	*out = strtoull(v, &end, 10);
-	return errno == 0 && *end == '\0' && *out <= max ? CH_OK : CH_E_INVALID;
+	if (errno != 0 || *end != '\0' || *out > o->max)
+		return CH_E_INVALID;
+	return *out >= o->min || (*out == 0 && o->zero_ok) ? CH_OK : CH_E_INVALID;
 }
 
-/* Sets one option from text; @p src names where it came from. */
-static int set_option(ch_config *cfg, const option *o, const char *v, const char *src, char *err,
+static int bad_number(const option *o, const char *label, char *err, size_t errlen)
+{
+	if (o->zero_ok)
+		return fail(err, errlen, "%s must be 0 or a whole number from %llu to %llu", label,
+			    o->min, o->max);
+	return fail(err, errlen, "%s must be a whole number from %llu to %llu", label, o->min,
+		    o->max);
+}
+
+static int set_text(char *field, const option *o, const char *v, const char *label, char *err,
+		    size_t errlen)
+{
+	char why[128];
+
+	if (!v || !*v || strlen(v) >= o->size)
+		return fail(err, errlen, "%s must be a non-empty string shorter than %zu bytes",
+			    label, o->size);
+	if (o->kind == OPT_LISTEN && ch_listen_parse(v, NULL, 0, NULL, why, sizeof(why)) != CH_OK)
+		return fail(err, errlen, "%s \"%s\" %s", label, v, why);
+	memcpy(field, v, strlen(v) + 1);
+	return CH_OK;
+}
+
+/* Sets one option from text; @p label names it as its source spells it
+ * ("--threads", "CONNHUB_THREADS", "config FILE: threads"). */
+static int set_option(ch_config *cfg, const option *o, const char *v, const char *label, char *err,
 		      size_t errlen)
 {
 	char *field = (char *)cfg + o->offset;
@@ -127,16 +164,12 @@ static int set_option(ch_config *cfg, const option *o, const char *v, const char
 
 	switch (o->kind) {
 	case OPT_STR:
-		if (!v || !*v || strlen(v) >= o->size)
-			return fail(err, errlen, "%s: %s must be a non-empty string shorter than %zu bytes",
-				    src, o->name, o->size);
-		memcpy(field, v, strlen(v) + 1);
-		return CH_OK;
+	case OPT_LISTEN:
+		return set_text(field, o, v, label, err, errlen);
 	case OPT_UINT:
 	case OPT_SIZE:
-		if (parse_number(v, o->max, &n) != CH_OK)
-			return fail(err, errlen, "%s: %s must be a whole number from 0 to %llu", src,
-				    o->name, o->max);
+		if (parse_number(v, o, &n) != CH_OK)
+			return bad_number(o, label, err, errlen);
 		if (o->kind == OPT_UINT)
 			*(unsigned *)(void *)field = (unsigned)n;
 		else
@@ -145,8 +178,7 @@ static int set_option(ch_config *cfg, const option *o, const char *v, const char
 	case OPT_LEVEL:
 		level = ch_log_level_parse(v);
 		if (level < 0)
-			return fail(err, errlen, "%s: %s must be error, warn, info or debug", src,
-				    o->name);
+			return fail(err, errlen, "%s must be error, warn, info or debug", label);
 		*(int *)(void *)field = level;
 		return CH_OK;
 	}
@@ -163,7 +195,7 @@ static const char *value_text(json_object *v)
 
 static int load_file(ch_config *cfg, const char *path, char *err, size_t errlen)
 {
-	char src[CH_PATH_MAX + 16];
+	char src[CH_PATH_MAX + 16], label[CH_PATH_MAX + 80];
 	json_object *doc = json_object_from_file(path);
 	int rc = CH_OK;
 
@@ -180,7 +212,8 @@ static int load_file(ch_config *cfg, const char *path, char *err, size_t errlen)
 			rc = fail(err, errlen, "%s: unknown setting \"%s\"", src, key);
 			break;
 		}
-		rc = set_option(cfg, o, value_text(val), src, err, errlen);
+		snprintf(label, sizeof(label), "%s: %s", src, key);
+		rc = set_option(cfg, o, value_text(val), label, err, errlen);
 		if (rc != CH_OK)
 			break;
 	}
@@ -233,6 +266,7 @@ static int walk_args(ch_config *cfg, int argc, char **argv, int config_only, cha
 		     size_t errlen)
 {
 	const char *name, *value;
+	char label[80];
 	size_t len;
 	int i = 0, rc;
 
@@ -250,7 +284,8 @@ static int walk_args(ch_config *cfg, int argc, char **argv, int config_only, cha
 			continue;
 		if (!find_option(name, len))
 			return fail(err, errlen, "unknown option --%.*s (see --help)", (int)len, name);
-		rc = set_option(cfg, find_option(name, len), value, "command line", err, errlen);
+		snprintf(label, sizeof(label), "--%.*s", (int)len, name);
+		rc = set_option(cfg, find_option(name, len), value, label, err, errlen);
 		if (rc != CH_OK)
 			return rc;
 	}

@@ -50,13 +50,20 @@ static void usage(FILE *out)
 		CH_VERSION);
 }
 
+/* Every option of connhub serve, for both --help texts. */
+static void serve_options(FILE *out)
+{
+	fprintf(out, "  --help, -h\n      this text (only as the first option)\n");
+	ch_config_usage(out);
+}
+
 static void serve_usage(FILE *out)
 {
 	fprintf(out, "Usage: connhub serve [OPTIONS]\n\n"
 		     "Serves the HTTP API with the plugins of --plugins-dir. Prints the URL it\n"
 		     "listens on as the first line of standard output; logs go to standard error.\n"
 		     "SIGTERM or SIGINT stops it after requests in flight finish.\n\nOptions:\n");
-	ch_config_usage(out);
+	serve_options(out);
 }
 
 /* The URL clients use: the listen host with the port actually bound. */
@@ -219,8 +226,14 @@ int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+		if (argc < 2) {
+			usage(stderr);
+			return 2;
+		}
+		usage(stdout);
+		printf("\nOptions of connhub serve:\n");
+		serve_options(stdout);
+		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("connhub %s (plugin ABI %d.%d)\n", CH_VERSION, CH_ABI_MAJOR, CH_ABI_MINOR);

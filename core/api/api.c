@@ -106,3 +106,9 @@ void ch_api_handle(void *app, ch_http_req *req, ch_http_resp *resp)
 {
 	ch_router_dispatch(routes, sizeof(routes) / sizeof(routes[0]), app, guard, req, resp);
 }
+
+const ch_route *ch_api_routes(size_t *n)
+{
+	*n = sizeof(routes) / sizeof(routes[0]);
+	return routes;
+}

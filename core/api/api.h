@@ -38,6 +38,10 @@ void ch_api_cleanup(ch_app *app);
 /** Routes one complete request (the server's handler). */
 void ch_api_handle(void *app, ch_http_req *req, ch_http_resp *resp);
 
+/** The API's route table (static), its length in *@p n: for the router
+ *  fuzzer, which routes requests without running them. */
+const struct ch_route *ch_api_routes(size_t *n);
+
 /** The caller of an authenticated route (set by the guard). */
 const ch_principal *ch_api_principal(const ch_http_req *req);
 

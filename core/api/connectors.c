@@ -459,17 +459,6 @@ static json_object *list_answer(ch_app *a, json_object *meta, const ch_connector
 	return o;
 }
 
-/* filter[status]: one of the states a connector can be in. */
-static int check_status(ch_http_req *req, ch_http_resp *resp, const char *status)
-{
-	for (size_t i = 0; status && statuses[i]; i++)
-		if (strcmp(status, statuses[i]) == 0)
-			return CH_OK;
-	return !status ? CH_OK : ch_list_bad_param(req, resp, "filter[status]",
-				 "must be one of CREATED, CONFIGURED, STARTING, RUNNING, STOPPING, "
-				 "STOPPED, FAILED");
-}
-
 /* Reads the query into @p q; CH_OK, or an error after answering 400. */
 static int list_query(ch_http_req *req, ch_http_resp *resp, ch_list_params *p,
 		      ch_list_cursor *cur, ch_connector_query *q, int *types, int *variables)
@@ -487,11 +476,10 @@ static int list_query(ch_http_req *req, ch_http_resp *resp, ch_list_params *p,
 	q->sort = sort_of(p->sort);
 	q->descending = p->descending;
 	q->type = ch_list_filter(req, "type");
-	q->status = ch_list_filter(req, "status");
 	q->name_prefix = ch_list_filter(req, "name");
 	q->after_key = has_cursor ? cur->key : NULL;
 	q->after_id = has_cursor ? cur->id : NULL;
-	return check_status(req, resp, q->status);
+	return ch_list_filter_in(req, resp, "status", statuses, &q->status);
 }
 
 void ch_api_connectors_list(void *app, ch_http_req *req, ch_http_resp *resp)

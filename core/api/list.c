@@ -220,6 +220,19 @@ const char *ch_list_filter(ch_http_req *req, const char *name)
 	return ch_http_query(req, key);
 }
 
+int ch_list_filter_in(ch_http_req *req, ch_http_resp *resp, const char *name,
+		      const char *const *values, const char **out)
+{
+	char key[80], allowed[256];
+
+	*out = ch_list_filter(req, name);
+	if (!*out || in_list(values, *out, strlen(*out)))
+		return CH_OK;
+	snprintf(key, sizeof(key), "filter[%s]", name);
+	join(allowed, sizeof(allowed), values);
+	return ch_list_bad_param(req, resp, key, "must be one of %s", allowed);
+}
+
 json_object *ch_list_page(json_object *items, const ch_list_params *p)
 {
 	size_t total = json_object_array_length(items);

@@ -70,6 +70,15 @@ int ch_list_bad_param(ch_http_req *req, ch_http_resp *resp, const char *param, c
 /** The value of filter[@p name], or NULL. */
 const char *ch_list_filter(ch_http_req *req, const char *name);
 
+/**
+ * The value of filter[@p name], which must be one of @p values (a
+ * NULL-terminated list). On another value fills @p resp with a 400 problem
+ * naming filter[@p name] and the values it takes, and returns CH_E_INVALID.
+ * @param[out] out  the value (borrowed from the request), NULL when absent.
+ */
+int ch_list_filter_in(ch_http_req *req, ch_http_resp *resp, const char *name,
+		      const char *const *values, const char **out);
+
 /** {data: page of @p items (an array, consumed), meta: {page, per_page,
  *  total}}; @p items holds the whole sorted list, the page is cut here. */
 json_object *ch_list_page(json_object *items, const ch_list_params *p);

@@ -18,18 +18,37 @@ static int has_value(json_object *manifest, const char *key, const char *value)
 	return 0;
 }
 
-static int type_matches(ch_http_req *req, json_object *m)
-{
-	const char *category = ch_list_filter(req, "category");
-	const char *capability = ch_list_filter(req, "capability");
-	const char *license = ch_list_filter(req, "license");
+static const char *const licenses[] = {CH_LICENSE_FREE, CH_LICENSE_LICENSED, NULL};
 
-	if (category && !has_value(m, "categories", category))
+/* The filters of a type list; the values of capability and license are
+ * checked, so a typo answers 400 rather than an empty list. */
+typedef struct type_filter {
+	const char *category, *capability, *license;
+} type_filter;
+
+static int parse_filter(ch_http_req *req, ch_http_resp *resp, type_filter *f)
+{
+	const char *ops[CH_OP_COUNT + 1];
+	int rc;
+
+	for (int op = 0; op < CH_OP_COUNT; op++)
+		ops[op] = ch_op_name((ch_op)op);
+	ops[CH_OP_COUNT] = NULL;
+	f->category = ch_list_filter(req, "category");
+	rc = ch_list_filter_in(req, resp, "capability", ops, &f->capability);
+	if (rc == CH_OK)
+		rc = ch_list_filter_in(req, resp, "license", licenses, &f->license);
+	return rc;
+}
+
+static int type_matches(const type_filter *f, json_object *m)
+{
+	if (f->category && !has_value(m, "categories", f->category))
 		return 0;
-	if (capability && !has_value(m, "capabilities", capability))
+	if (f->capability && !has_value(m, "capabilities", f->capability))
 		return 0;
-	return !license || strcmp(json_object_get_string(json_object_object_get(m, "license")),
-				  license) == 0;
+	return !f->license || strcmp(json_object_get_string(json_object_object_get(m, "license")),
+				     f->license) == 0;
 }
 
 /* A type as the API shows it: a private copy of the manifest plus every
@@ -65,18 +84,20 @@ void ch_api_types_list(void *app, ch_http_req *req, ch_http_resp *resp)
 {
 	ch_app *a = app;
 	ch_list_params p;
+	type_filter f;
 	const ch_type *const *latest;
 	ch_registry *reg;
 	json_object *items;
 	size_t n;
 
-	if (ch_list_parse(req, resp, type_sorts, type_filters, "id", &p) != CH_OK)
+	if (ch_list_parse(req, resp, type_sorts, type_filters, "id", &p) != CH_OK ||
+	    parse_filter(req, resp, &f) != CH_OK)
 		return;
 	reg = ch_registry_slot_get(&a->plugins);
 	n = ch_registry_latest(reg, &latest);
 	items = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
-		if (type_matches(req, ch_type_manifest(latest[i])))
+		if (type_matches(&f, ch_type_manifest(latest[i])))
 			json_object_array_add(items, type_json(reg, latest[i], 0));
 	ch_registry_unref(reg);
 	sort_by = &p;

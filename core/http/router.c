@@ -80,18 +80,56 @@ static int method_is(const ch_route *r, const char *method)
 	       (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
 }
 
-/* "GET, HEAD, POST": the methods the path answers to. */
-static void allow_list(const ch_route *routes, size_t n, const ch_http_req *req, char *out,
-		       size_t outlen)
+/* Compares two patterns that both match one path, segment by segment: > 0
+ * when @p a is the more specific (a literal where @p b has a {param}), < 0
+ * when @p b is, 0 when they have their params in the same places. */
+static int specificity(const char *a, const char *b)
+{
+	while (*a == '/' && *b == '/') {
+		size_t al = seg_len(++a), bl = seg_len(++b);
+		int pa = is_param(a, al), pb = is_param(b, bl);
+
+		if (pa != pb)
+			return pb - pa;
+		a += al;
+		b += bl;
+	}
+	return 0;
+}
+
+/* The route that owns the path: the first of the most specific patterns
+ * matching it (GET /things/new owns the path for POST too, so that request
+ * never falls to POST /things/{id}); n when no pattern matches. */
+static size_t owner(const ch_route *routes, size_t n, const ch_http_req *req)
+{
+	size_t best = n;
+
+	for (size_t i = 0; i < n; i++)
+		if (match(routes[i].pattern, req->path, NULL, NULL) &&
+		    (best == n || specificity(routes[i].pattern, routes[best].pattern) > 0))
+			best = i;
+	return best;
+}
+
+static int same_shape(const ch_route *a, const ch_route *b)
+{
+	return specificity(a->pattern, b->pattern) == 0;
+}
+
+/* "GET, HEAD, POST": the methods of the routes shaped like @p best that
+ * match the path. */
+static void allow_list(const ch_route *routes, size_t n, size_t best, const ch_http_req *req,
+		       char *out, size_t outlen)
 {
 	size_t used = 0;
 
 	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = best; i < n; i++) {
 		const char *m = routes[i].method;
 		int w;
 
-		if (!match(routes[i].pattern, req->path, NULL, NULL) || strstr(out, m))
+		if (!same_shape(&routes[i], &routes[best]) ||
+		    !match(routes[i].pattern, req->path, NULL, NULL) || strstr(out, m))
 			continue;
 		w = snprintf(out + used, outlen - used, "%s%s%s", used ? ", " : "", m,
 			     strcmp(m, "GET") == 0 ? ", HEAD" : "");
@@ -101,34 +139,52 @@ static void allow_list(const ch_route *routes, size_t n, const ch_http_req *req,
 	}
 }
 
+static void run(const ch_route *r, void *app, ch_route_guard guard, ch_http_req *req,
+		ch_http_resp *resp)
+{
+	if (guard && guard(app, r, req, resp))
+		return;
+	if (ch_http_body_json(req, resp, 1, &req->json) != CH_OK)
+		return;
+	if (r->slow) {
+		resp->defer = r->handler;
+		resp->defer_app = app;
+	} else {
+		r->handler(app, req, resp);
+	}
+}
+
+const ch_route *ch_router_find(const ch_route *routes, size_t n, ch_http_req *req, char *allow,
+			       size_t allowlen)
+{
+	size_t best = owner(routes, n, req);
+
+	allow[0] = '\0';
+	if (best == n)
+		return NULL;
+	for (size_t i = best; i < n; i++)
+		if (method_is(&routes[i], req->method) && same_shape(&routes[i], &routes[best]) &&
+		    ch_route_match(routes[i].pattern, req))
+			return &routes[i];
+	allow_list(routes, n, best, req, allow, allowlen);
+	return NULL;
+}
+
 void ch_router_dispatch(const ch_route *routes, size_t n, void *app, ch_route_guard guard,
 			ch_http_req *req, ch_http_resp *resp)
 {
 	char allow[128], detail[256];
+	const ch_route *r = ch_router_find(routes, n, req, allow, sizeof(allow));
 
-	for (size_t i = 0; i < n; i++) {
-		if (method_is(&routes[i], req->method) && ch_route_match(routes[i].pattern, req)) {
-			if (guard && guard(app, &routes[i], req, resp))
-				return;
-			if (ch_http_body_json(req, resp, 1, &req->json) != CH_OK)
-				return;
-			if (routes[i].slow) {
-				resp->defer = routes[i].handler;
-				resp->defer_app = app;
-			} else {
-				routes[i].handler(app, req, resp);
-			}
-			return;
-		}
-	}
-	allow_list(routes, n, req, allow, sizeof(allow));
-	if (!allow[0]) {
+	if (r) {
+		run(r, app, guard, req, resp);
+	} else if (!allow[0]) {
 		snprintf(detail, sizeof(detail), "no resource at %.200s", req->path);
 		ch_http_problem_code(resp, req, CH_E_NOTFOUND, detail);
-		return;
+	} else {
+		snprintf(detail, sizeof(detail), "%.16s is not allowed here; allowed: %s",
+			 req->method, allow);
+		ch_http_problem(resp, req, 405, "method-not-allowed", NULL, detail);
+		ch_http_add_header(resp, "Allow", allow);
 	}
-	snprintf(detail, sizeof(detail), "%.16s is not allowed here; allowed: %s", req->method,
-		 allow);
-	ch_http_problem(resp, req, 405, "method-not-allowed", NULL, detail);
-	ch_http_add_header(resp, "Allow", allow);
 }

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "listen.h"
 #include "log.h"
 
 struct ch_http_server {
@@ -316,44 +317,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* --- server --------------------------------------------------------------- */
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) CH_PRINTF(2, 0);
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
 	ch_logv(CH_LOG_WARN, fmt, ap);
 }
 
-/* Splits "host:port" or "[v6]:port". */
-static int split_listen(const char *listen, char *host, size_t hostlen, char *port, size_t portlen)
-{
-	const char *colon = strrchr(listen, ':');
-	const char *h = listen;
-	size_t n;
-
-	if (!colon || !colon[1])
-		return CH_E_INVALID;
-	n = (size_t)(colon - listen);
-	if (listen[0] == '[') {
-		if (n < 2 || listen[n - 1] != ']')
-			return CH_E_INVALID;
-		h++;
-		n -= 2;
-	}
-	if (n == 0 || n >= hostlen || strlen(colon + 1) >= portlen)
-		return CH_E_INVALID;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	snprintf(port, portlen, "%s", colon + 1);
-	return CH_OK;
-}
-
 static int resolve(const char *listen, struct sockaddr_storage *ss)
 {
 	struct addrinfo hints = {0}, *ai = NULL;
-	char host[256], port[16];
+	char host[256], port[16], why[128];
+	unsigned portnum = 0;
 	int rc;
 
-	if (split_listen(listen, host, sizeof(host), port, sizeof(port)) != CH_OK)
-		return ch_error_set(CH_E_INVALID, "listen address \"%s\" is not HOST:PORT", listen);
+	if (ch_listen_parse(listen, host, sizeof(host), &portnum, why, sizeof(why)) != CH_OK)
+		return ch_error_set(CH_E_INVALID, "listen address \"%s\" %s", listen, why);
+	snprintf(port, sizeof(port), "%u", portnum);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
@@ -365,6 +346,13 @@ static int resolve(const char *listen, struct sockaddr_storage *ss)
 	freeaddrinfo(ai);
 	return CH_OK;
 }
+
+/* libmicrohttpd's per-connection memory: the request line, the headers
+ * and the read buffer must fit in it, or it answers 431 itself. Its default
+ * of 32 KiB refuses headers past about 16 KiB, below what browsers and
+ * proxies send with big cookies or tokens; 64 KiB takes headers of up to
+ * about 48 KiB (README, "Running the host"). */
+#define CONNECTION_MEMORY (64 * 1024)
 
 static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *o,
 				       struct sockaddr_storage *ss)
@@ -382,6 +370,7 @@ static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->conn_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_END);
 }

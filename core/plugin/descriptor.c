@@ -374,8 +374,7 @@ static int check_types(const ch_plugin_desc *d, json_object *out, char **reason)
 	return CH_OK;
 }
 
-/* {"plugin": {name, version, abi}, "types": [manifest, ...]} */
-static int check_descriptor(const ch_plugin_desc *d, json_object **wire, char **reason)
+int ch_local_check(const ch_plugin_desc *d, json_object **wire, char **reason)
 {
 	json_object *info, *types;
 	char abi[16];
@@ -427,7 +426,7 @@ int ch_local_open(ch_local *l, const char *path, const ch_host_api *api, json_ob
 				    "the entry returned no descriptor (the plugin refused to load)");
 	}
 	if (rc == CH_OK)
-		rc = check_descriptor(l->desc, wire, reason);
+		rc = ch_local_check(l->desc, wire, reason);
 	if (rc != CH_OK)
 		ch_local_close(l);
 	return rc;

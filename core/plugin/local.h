@@ -30,6 +30,16 @@ typedef struct ch_local {
 int ch_local_open(ch_local *l, const char *path, const ch_host_api *api, json_object **wire,
 		  char **reason);
 
+/**
+ * The strict checks of a descriptor (ABI version and sizes, then every
+ * field of every type), without loading anything: ch_local_open() runs
+ * them on what the entry returned.
+ * @param[out] wire    the manifest (new object, the caller's) on CH_OK.
+ * @param[out] reason  on failure, why (malloc'd, the caller's).
+ * @return CH_OK, CH_E_ABI, CH_E_INVALID or CH_E_NOMEM.
+ */
+int ch_local_check(const ch_plugin_desc *d, json_object **wire, char **reason);
+
 /** dlcloses the plugin. */
 void ch_local_close(ch_local *l);
 

@@ -22,7 +22,8 @@
  *    to stdout/stderr or aborting.
  *
  * Plugin authors normally do not fill these structs by hand: include
- * <connhub/sdk.h> and use CH_PLUGIN_DEFINE() and CH_TYPE_DEFINE().
+ * <connhub/sdk.h>, start each ch_type_desc initialiser with CH_TYPE_HEADER
+ * (it sets struct_size) and define the entry with CH_PLUGIN_DEFINE().
  */
 #ifndef CONNHUB_PLUGIN_H
 #define CONNHUB_PLUGIN_H

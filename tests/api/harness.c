@@ -4,14 +4,19 @@
 
 #include <check.h>
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -82,20 +87,27 @@ void th_start(th_host *h, const char *plugins_dir, const char *const *extra)
 	close(fds[0]);
 }
 
-int th_stop(th_host *h)
+int th_kill_wait(th_host *h, int sig)
 {
-	char cmd[600];
 	int status = 0;
 
 	if (h->pid <= 0)
 		return -1;
-	kill(h->pid, SIGTERM);
+	kill(h->pid, sig);
 	waitpid(h->pid, &status, 0);
 	h->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int th_stop(th_host *h)
+{
+	char cmd[600];
+	int status = th_kill_wait(h, SIGTERM);
+
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", h->data_dir, h->log_path);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", h->data_dir);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return status;
 }
 
 void th_dump_log(const th_host *h)
@@ -352,4 +364,83 @@ int th_run_shared(const char *name, const TTest *const *tests, th_host *h,
 	shared.exit_status = 0;
 	rc = th_run_suite(ch_check_suite_shared(name, tests, shared_start, shared_stop, timeout));
 	return rc == EXIT_SUCCESS && shared.exit_status == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int th_connect_from(const th_host *h, const char *from)
+{
+	const char *colon = strrchr(h->url, ':');
+	struct sockaddr_in sa = {.sin_family = AF_INET}, src = {.sin_family = AF_INET};
+	int fd;
+
+	if (!colon)
+		return -1;
+	sa.sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 10));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if ((from && (inet_pton(AF_INET, from, &src.sin_addr) != 1 ||
+		      bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0)) ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int th_connect(const th_host *h)
+{
+	return th_connect_from(h, NULL);
+}
+
+int th_send(int fd, const char *data)
+{
+	size_t len = strlen(data), off = 0;
+
+	while (off < len) {
+		ssize_t n = send(fd, data + off, len - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+size_t th_read(int fd, char *buf, size_t len, int timeout_ms, const char *until, long *eof_ms)
+{
+	long start = now_ms();
+	size_t used = 0;
+	char sink[4096];
+
+	if (eof_ms)
+		*eof_ms = -1;
+	buf[0] = '\0';
+	while (!until || !strstr(buf, until)) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long left = timeout_ms - (now_ms() - start);
+		int room = used + 1 < len;
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			break;
+		n = recv(fd, room ? buf + used : sink, room ? len - 1 - used : sizeof(sink), 0);
+		if (n <= 0) {
+			if (eof_ms)
+				*eof_ms = now_ms() - start;
+			break;
+		}
+		if (room)
+			used += (size_t)n;
+		buf[used] = '\0';
+	}
+	return used;
 }

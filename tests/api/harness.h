@@ -39,8 +39,12 @@ typedef struct th_resp {
  */
 void th_start(th_host *h, const char *plugins_dir, const char *const *extra);
 
-/** Sends SIGTERM and returns the exit status (-1 when killed by a signal).
- *  Removes the data directory. */
+/** Sends @p sig and waits for the host; returns its exit status (-1 when
+ *  killed by a signal or not running). Keeps the data directory. */
+int th_kill_wait(th_host *h, int sig);
+
+/** Sends SIGTERM and returns the exit status (-1 when killed by a signal or
+ *  no longer running). Removes the data directory and the log. */
 int th_stop(th_host *h);
 
 /**
@@ -61,6 +65,26 @@ int th_request_as(const th_host *h, const char *token, const char *method, const
  * output in @p out (e.g. a new token). Returns the exit status.
  */
 int th_cli(const th_host *h, const char *args, char *out, size_t outlen);
+
+/** A new TCP connection to the host (blocking), or -1. */
+int th_connect(const th_host *h);
+
+/** Like th_connect(), from loopback address @p from (e.g. "127.0.0.2"),
+ *  so the host sees another client address. */
+int th_connect_from(const th_host *h, const char *from);
+
+/** Writes all of @p data to @p fd; 0 or -1. */
+int th_send(int fd, const char *data);
+
+/**
+ * Reads from @p fd until @p until (may be NULL) has been read, the peer
+ * closes the connection, or @p timeout_ms pass; what was read is
+ * NUL-terminated in @p buf (cut at @p len - 1).
+ * @param[out] eof_ms  when the peer closed, in ms after the call (-1: it
+ *                     did not; may be NULL).
+ * @return the number of bytes read.
+ */
+size_t th_read(int fd, char *buf, size_t len, int timeout_ms, const char *until, long *eof_ms);
 
 /** Frees a response. */
 void th_resp_free(th_resp *r);

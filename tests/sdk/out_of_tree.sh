@@ -8,7 +8,10 @@
 #      (iv)  the copy-me template sdk/template
 #   3. load each .so with the host: `connhub plugin inspect FILE` must accept
 #      it and print its manifest, `connhub plugin call FILE TYPE test JSON`
-#      must return a passing test result.
+#      must return a passing test result;
+#   4. serve (i) and (iv) from a plugins directory with `connhub serve`:
+#      GET /api/v1/plugins lists both loaded, GET
+#      /api/v1/connectors/types/<type> answers 200 for each type.
 #
 # usage: out_of_tree.sh EXAMPLE_DIR BUILD_DIR CONNHUB CC LIBDIR SOURCE_DIR [CMAKE]
 set -euo pipefail
@@ -114,5 +117,29 @@ echo "== (iv) the template in sdk/template"
 cmake_plugin "$SOURCE/sdk/template" template
 check_plugin "$TMP/build-template/myplugin.so" myplugin \
 	'{"config":{"url":"https://example.com"}}'
+
+echo "== (v) connhub serve with (i) and (iv) in its plugins directory"
+served=$TMP/served
+mkdir -p "$served"
+cp "$TMP/build-example/example.so" "$TMP/build-template/myplugin.so" "$served/"
+# shellcheck source=../api/lib.sh
+. "$(dirname "$0")/../api/lib.sh"
+lib_init sdk "$CONNHUB" "$served"
+trap 'lib_cleanup; rm -rf "$TMP"' EXIT
+start_host "$tmp/host.log" fresh
+api GET /api/v1/plugins
+expect 200 "GET /api/v1/plugins"
+for so in example myplugin; do
+	[[ $body == *"{\"path\":\"$served/$so.so\",\"status\":\"loaded\""* ]] ||
+		fail "GET /api/v1/plugins does not list $so.so as loaded: $body"
+done
+[[ $body == *'"loaded":2,"rejected":0'* ]] || fail "GET /api/v1/plugins: $body"
+for type in example myplugin; do
+	api GET "/api/v1/connectors/types/$type"
+	expect 200 "GET /api/v1/connectors/types/$type"
+	[[ $body == *"\"id\":\"$type\""* ]] || fail "GET /api/v1/connectors/types/$type: $body"
+	echo "   served: $type"
+done
+stop_host
 
 echo "out_of_tree: OK"

@@ -28,13 +28,41 @@ static void assert_rejects(const char *path, int code, const char *reason)
 
 START_TEST(each_rejection_has_its_reason)
 {
-	assert_rejects(FIXTURE("x.so"), CH_E_INVALID, "not a shared object (no ELF header)");
-	assert_rejects(FIXTURE("no_entry.so"), CH_E_INVALID, "missing entry symbol");
-	assert_rejects(FIXTURE("abi2.so"), CH_E_ABI, "plugin built for ABI 2.0");
-	assert_rejects(FIXTURE("small_struct.so"), CH_E_ABI, "struct_size is 8 bytes");
-	assert_rejects(FIXTURE("bad_schema.so"), CH_E_INVALID, "types[0].config_schema");
-	assert_rejects(FIXTURE("bad_version.so"), CH_E_INVALID, "types[0].version \"1.0\"");
-	assert_rejects(FIXTURE("missing.so"), CH_E_INVALID, "cannot read the file");
+	static const struct {
+		const char *file;
+		int code;
+		const char *reason;
+	} cases[] = {
+		{"x.so", CH_E_INVALID, "not a shared object (no ELF header)"},
+		{"no_entry.so", CH_E_INVALID, "missing entry symbol"},
+		{"abi2.so", CH_E_ABI, "plugin built for ABI 2.0"},
+		{"small_struct.so", CH_E_ABI, "struct_size is 8 bytes"},
+		{"bad_schema.so", CH_E_INVALID, "types[0].config_schema"},
+		{"bad_version.so", CH_E_INVALID, "types[0].version \"1.0\""},
+		{"meta_id.so", CH_E_INVALID,
+		 "bad metadata: types[0].id \"Bad_Id\" must match ^[a-z][a-z0-9_-]{1,63}$"},
+		{"meta_no_name.so", CH_E_INVALID, "bad metadata: types[0].name is missing"},
+		{"meta_license.so", CH_E_INVALID,
+		 "bad metadata: types[0].license must be \"free\" or \"licensed\""},
+		{"meta_abi_minor.so", CH_E_ABI,
+		 "ABI mismatch: plugin built for ABI 1.1, newer than the host's 1.0"},
+		{"meta_small_type.so", CH_E_ABI,
+		 "ABI mismatch: types[0] struct_size is 16 bytes, ABI 1.0 needs at least "},
+		{"meta_no_types.so", CH_E_INVALID, "bad metadata: types: the plugin provides no type"},
+		{"meta_null_desc.so", CH_E_INVALID,
+		 "the entry returned no descriptor (the plugin refused to load)"},
+		{"meta_schema_json.so", CH_E_INVALID,
+		 "bad metadata: types[0].config_schema is not a valid JSON Schema: /: not valid JSON"},
+		{"meta_twice.so", CH_E_INVALID,
+		 "bad metadata: types[1] repeats type bad-meta 1.0.0 of types[0]"},
+		{"missing.so", CH_E_INVALID, "cannot read the file"},
+	};
+	char path[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", CH_TEST_FIXTURES, cases[i].file);
+		assert_rejects(path, cases[i].code, cases[i].reason);
+	}
 	assert_rejects(CH_TEST_FIXTURES, CH_E_INVALID, "not a regular file");
 }
 END_TEST
@@ -158,7 +186,7 @@ START_TEST(registry_indexes_fixture_dir)
 	ck_assert_int_eq(ch_registry_scan(&r, CH_TEST_FIXTURES), CH_OK);
 	ch_registry_counts(r, &loaded, &rejected);
 	ck_assert_uint_eq(loaded, 2);
-	ck_assert_uint_eq(rejected, 7);
+	ck_assert_uint_eq(rejected, 16);
 	n = ch_registry_latest(r, &latest);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(ch_type_version(latest[0]), "1.1.0");
