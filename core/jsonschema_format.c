@@ -475,12 +475,26 @@ const ch_schema_format *ch_schema_format_find(const char *name)
 
 /* ---- ECMA-262 pattern to POSIX ERE ---- */
 
+/* The largest bound of a {n,m} repetition, the deepest nesting of
+ * groups, and the largest size of a pattern with its repetitions written
+ * out: (a{1000}){1000} made glibc's regcomp take 200 MB, one more level
+ * 17 GB. */
+#define RX_MAX_BOUND 1000
+#define RX_MAX_DEPTH 32
+#define RX_MAX_SIZE 20000
+
 typedef struct rx_buf {
 	char *p;
 	size_t len;
 	size_t cap; /* excluding the terminating NUL */
 	char *why;
 	size_t whylen;
+	bool atom; /* the last construct can take a quantifier */
+	/* The size of the pattern with every repetition written out (what
+	 * regcomp's automaton grows with): so far, of the last atom, and so
+	 * far in each enclosing group. */
+	unsigned long size, last, outer[RX_MAX_DEPTH];
+	int depth;
 } rx_buf;
 
 /* The state of one bracket expression: escaped ']', '-' and '^' are
@@ -657,12 +671,111 @@ static int rx_bracket(rx_buf *b, const char *src, size_t *i)
 	return rx_set_close(b, &set);
 }
 
+/* Whether src[i] starts a quantifier: *, +, ? or {n}, {n,}, {n,m}. */
+static bool rx_is_quantifier(const char *src, size_t i)
+{
+	return src[i] == '*' || src[i] == '+' || src[i] == '?' ||
+	       (src[i] == '{' && src[i + 1] >= '0' && src[i + 1] <= '9');
+}
+
+/* Checks the bounds of {n}, {n,} or {n,m} at src[i] (at most
+ * RX_MAX_BOUND); *copies gets how many times the atom is written out. */
+static int rx_bounds(rx_buf *b, const char *src, size_t i, unsigned long *copies)
+{
+	unsigned long n;
+	char *end;
+
+	for (i++;; i++) {
+		n = strtoul(src + i, &end, 10);
+		if (end == src + i && src[i] == '}')
+			return CH_OK; /* {n,}: no upper bound, n copies and a star */
+		if (end == src + i || n > RX_MAX_BOUND)
+			return rx_fail(b, "a repetition bound must be a number up to %d",
+				       RX_MAX_BOUND);
+		*copies = n > 0 ? n : 1;
+		i = (size_t)(end - src);
+		if (src[i] != ',')
+			return src[i] == '}' ? CH_OK : rx_fail(b, "malformed {n,m} repetition");
+	}
+}
+
+/* Counts @p n more written-out units; fails past RX_MAX_SIZE. */
+static int rx_grow(rx_buf *b, unsigned long n)
+{
+	b->size += n;
+	if (b->size > RX_MAX_SIZE)
+		return rx_fail(b, "pattern too complex: its repetitions written out exceed %d "
+			       "characters", RX_MAX_SIZE);
+	return CH_OK;
+}
+
+/* A group opens (@p open) or closes: the size of the group is its atom's. */
+static int rx_group(rx_buf *b, bool open)
+{
+	if (open) {
+		if (b->depth == RX_MAX_DEPTH)
+			return rx_fail(b, "groups nested deeper than %d", RX_MAX_DEPTH);
+		b->outer[b->depth++] = b->size;
+		b->size = 0;
+		return CH_OK;
+	}
+	if (b->depth == 0)
+		return CH_OK; /* an unmatched ')': regcomp says so */
+	b->last = b->size;
+	b->size = b->outer[--b->depth];
+	return rx_grow(b, b->last);
+}
+
+/*
+ * A quantifier at src[*i]: only after something it can repeat (ECMA-262:
+ * "nothing to repeat" for a+*, (*a) or a|+; stacked quantifiers also make
+ * regcomp's automata explode). A lazy '?' after it is dropped: the match
+ * or no-match answer is the same.
+ */
+static int rx_quantifier(rx_buf *b, const char *src, size_t *i)
+{
+	int rc;
+
+	unsigned long copies = 1;
+
+	if (!b->atom)
+		return rx_fail(b, "nothing to repeat at offset %zu", *i);
+	if (src[*i] == '{') {
+		size_t close = *i + strcspn(src + *i, "}");
+
+		rc = rx_bounds(b, src, *i, &copies);
+		if (rc == CH_OK)
+			rc = rx_grow(b, b->last * (copies - 1));
+		if (rc == CH_OK && src[close] != '}')
+			rc = rx_fail(b, "unterminated {n,m} repetition");
+		if (rc == CH_OK)
+			rc = rx_put(b, src + *i, close + 1 - *i);
+		*i = close + 1;
+	} else {
+		rc = rx_putc(b, src[(*i)++]);
+	}
+	if (src[*i] == '?')
+		(*i)++;
+	b->atom = false;
+	return rc;
+}
+
 /* One construct at src[*i]. */
 static int rx_step(rx_buf *b, const char *src, size_t *i)
 {
 	char c = src[*i];
+
 	int rc;
 
+	if (rx_is_quantifier(src, *i))
+		return rx_quantifier(b, src, i);
+	b->atom = c != '(' && c != '|' && c != '^' && c != '$';
+	if (c == '(' || c == ')')
+		rc = rx_group(b, c == '(');
+	else
+		rc = rx_grow(b, b->last = 1);
+	if (rc != CH_OK)
+		return rc;
 	if (c == '\\')
 		return rx_escape(b, src, i);
 	if (c == '[')
@@ -673,11 +786,8 @@ static int rx_step(rx_buf *b, const char *src, size_t *i)
 		*i += 3;
 		return rx_putc(b, '(');
 	}
-	rc = rx_putc(b, c);
 	(*i)++;
-	if ((c == '*' || c == '+' || c == '?' || c == '}') && src[*i] == '?')
-		(*i)++; /* lazy quantifier: same match/no-match answer */
-	return rc;
+	return rx_putc(b, c);
 }
 
 int ch_schema_regex_translate(const char *src, char **out, char *why, size_t whylen)

@@ -414,6 +414,57 @@ START_TEST(regex_translation)
 }
 END_TEST
 
+/* Quantifiers need something to repeat (ECMA-262's "nothing to repeat"),
+ * bounds stay small, and so does the pattern with its repetitions written
+ * out: stacked quantifiers (the fuzzer found a++++...) and nested counts
+ * ((a{1000}){1000}){1000} made glibc's regcomp take gigabytes. */
+START_TEST(regex_quantifiers)
+{
+	static const char *const ok[][2] = {
+		{ "a{2}b{1,3}c{4,}", "a{2}b{1,3}c{4,}" },
+		{ "(ab){1000}", "(ab){1000}" },
+		{ "(ab{100}){99}", "(ab{100}){99}" },
+		{ "a{2}?(b)+?", "a{2}(b)+" },
+		{ "x{", "x{" },
+		{ "[+*?]\\+", "[+*?]\\+" },
+	};
+	static const char *const bad[][2] = {
+		{ "a++", "nothing to repeat at offset 2" },
+		{ "a*+b", "nothing to repeat at offset 2" },
+		{ "a{2}{3}", "nothing to repeat at offset 4" },
+		{ "*a", "nothing to repeat at offset 0" },
+		{ "(+a)", "nothing to repeat at offset 1" },
+		{ "a|?", "nothing to repeat at offset 2" },
+		{ "^*", "nothing to repeat at offset 1" },
+		{ "a{1001}", "a repetition bound must be a number up to 1000" },
+		{ "a{1,99999}", "a repetition bound must be a number up to 1000" },
+		{ "a{1,2", "malformed {n,m} repetition" },
+		{ "a{1x}", "malformed {n,m} repetition" },
+		{ "^(a{1000}){21}$",
+		  "pattern too complex: its repetitions written out exceed 20000 characters" },
+		{ "((x{100}y){100}){100}",
+		  "pattern too complex: its repetitions written out exceed 20000 characters" },
+		{ "((((((((((((((((((((((((((((((((("
+		  "a)))))))))))))))))))))))))))))))))",
+		  "groups nested deeper than 32" },
+	};
+	char why[128], *out;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_int_eq(ch_schema_regex_translate(ok[i][0], &out, why, sizeof(why)), CH_OK);
+		ck_assert_msg(strcmp(out, ok[i][1]) == 0, "%s -> %s, want %s", ok[i][0], out, ok[i][1]);
+		free(out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(ch_schema_regex_translate(bad[i][0], &out, why, sizeof(why)) ==
+				      CH_E_INVALID, "%s was accepted", bad[i][0]);
+		ck_assert_msg(strcmp(why, bad[i][1]) == 0, "%s: %s, want %s", bad[i][0], why,
+			      bad[i][1]);
+		ck_assert_ptr_null(out);
+	}
+}
+END_TEST
+
 /* ---- numbers ---- */
 
 START_TEST(numeric_bounds)
@@ -1160,6 +1211,7 @@ static Suite *jsonschema_suite(void)
 	tcase_add_test(tc, string_length_utf8);
 	tcase_add_test(tc, pattern);
 	tcase_add_test(tc, regex_translation);
+	tcase_add_test(tc, regex_quantifiers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("number");
