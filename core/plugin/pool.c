@@ -330,7 +330,7 @@ static int converse(ch_pool *p, runner *r, const char *connector, const char *fi
 		}
 		reply = serve(p, connector, m);
 		json_object_put(m);
-		rc = reply ? ch_proto_send(r->fd, reply) : CH_OK;
+		rc = reply ? ch_proto_send(r->fd, reply, deadline) : CH_OK;
 		json_object_put(reply);
 		if (rc != CH_OK)
 			return rc;
@@ -391,7 +391,7 @@ static int start_runner(ch_pool *p, runner *r, json_object **wire, char **reason
 
 	json_object_object_add(req, "path", json_object_new_string(p->path));
 	if (rc == CH_OK)
-		rc = ch_proto_send(r->fd, req);
+		rc = ch_proto_send(r->fd, req, deadline);
 	json_object_put(req);
 	if (rc == CH_OK)
 		rc = converse(p, r, NULL, "loaded", deadline, &m);
@@ -559,7 +559,7 @@ static int call_in(ch_pool *p, runner *r, json_object *req, const char *connecto
 		rc = start_runner(p, r, NULL, message);
 	if (rc != CH_OK)
 		return rc;
-	rc = ch_proto_send(r->fd, req);
+	rc = ch_proto_send(r->fd, req, deadline);
 	if (rc == CH_OK)
 		rc = converse(p, r, connector, "result", deadline, &m);
 	if (rc != CH_OK) {

@@ -29,7 +29,7 @@ static int channel_fd = -1;
 
 static void send_or_die(json_object *msg)
 {
-	int rc = ch_proto_send(channel_fd, msg);
+	int rc = ch_proto_send(channel_fd, msg, 0);
 
 	json_object_put(msg);
 	if (rc != CH_OK)

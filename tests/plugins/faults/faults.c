@@ -2,7 +2,9 @@
  * Fixture: a type whose test misbehaves as its configuration says, to prove
  * a plugin's faults cannot take the host down: "ok", "segv", "abort",
  * "hang" (never returns), "hog" (allocates without bound), "exit" (calls
- * exit(0)), "stdout" (writes garbage to standard output, then succeeds).
+ * exit(0)), "stdout" (writes garbage to standard output, then succeeds),
+ * "flood" (floods the runner's channel with cache requests and never reads
+ * a reply).
  * Refresh logs a line and uses the cache through the host.
  */
 #include <stdint.h>
@@ -24,6 +26,25 @@ static void hog(void)
 	}
 }
 
+/* The runner's channel to the host (CH_RUNNER_FD of core/plugin/runner.h):
+ * what a plugin that scribbles on it reaches. */
+#define RUNNER_FD 3
+
+/* Writes framed host-API requests to the runner's channel as fast as it
+ * takes them and never reads a reply: the host's replies fill the socket
+ * until it stops taking them. */
+static void flood(void)
+{
+	static const char msg[] = "{\"kind\":\"cache_get\",\"key\":\"k\"}";
+	unsigned char frame[4 + sizeof(msg) - 1] = {0, 0, 0, sizeof(msg) - 1};
+
+	memcpy(frame + 4, msg, sizeof(msg) - 1);
+	while (write(RUNNER_FD, frame, sizeof(frame)) == (ssize_t)sizeof(frame))
+		;
+	for (;;)
+		pause();
+}
+
 /* A pointer the compiler cannot see through: a real invalid write. */
 static volatile int *volatile bad_address = (volatile int *)(uintptr_t)8;
 
@@ -40,6 +61,8 @@ static void misbehave(const char *mode)
 		hog();
 	else if (strcmp(mode, "exit") == 0)
 		exit(0);
+	else if (strcmp(mode, "flood") == 0)
+		flood();
 	else if (strcmp(mode, "stdout") == 0 && write(STDOUT_FILENO, "\x00\xffgarbage\n", 10) < 0)
 		return;
 }
@@ -81,7 +104,7 @@ static const ch_type_desc faulty = {
 	.description = "Misbehaves on request.",
 	.license = CH_LICENSE_FREE,
 	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
-			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\"]}},\"required\":[\"mode\"]}",
+			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\"]}},\"required\":[\"mode\"]}",
 	.test = faulty_test,
 	.refresh = faulty_refresh,
 };
