@@ -19,6 +19,7 @@
 
 #include "cache.h"
 #include "clock.h"
+#include "error.h"
 #include "log.h"
 #include "proto.h"
 #include "runner.h"
@@ -322,7 +323,7 @@ static int converse(ch_pool *p, runner *r, const char *connector, const char *fi
 			return rc;
 		if (!str(m, "kind")) {
 			json_object_put(m);
-			return CH_E_IO;
+			return ch_error_set(CH_E_INVALID, "sent a message without a \"kind\"");
 		}
 		if (strcmp(str(m, "kind"), final) == 0) {
 			*out = m;
@@ -348,22 +349,30 @@ static void describe_timeout(const char *during, unsigned limit_ms, char *out, s
 		snprintf(out, len, "did not answer%s%s within %u ms", sep, op, limit_ms);
 }
 
-/* The runner failed (@p rc: timeout or a dead channel): stop it, record a
- * crash, and say what happened in @p what ("crashed with SIGSEGV during
- * test", "did not answer test within 30 s"). */
+/* The runner failed (@p rc: timeout, a dead channel, or a protocol
+ * violation): stop it, record a crash, and say what happened in @p what
+ * ("crashed with SIGSEGV during test", "did not answer test within 30 s",
+ * "broke the channel's protocol during test: sent ..."). */
 static int runner_failed(ch_pool *p, runner *r, int rc, const char *during, unsigned limit_ms,
 			 char *what, size_t len)
 {
+	int violation = rc == CH_E_TOO_LARGE || rc == CH_E_INVALID;
 	int status, killed;
 
+	if (violation)
+		snprintf(what, len, "broke the channel's protocol during %s: %s", during,
+			 ch_error_last()->message);
 	close(r->fd);
-	if (rc == CH_E_TIMEOUT) {
+	/* past its deadline, or talking nonsense: nothing it would still
+	 * send can be trusted, so no grace */
+	if (rc == CH_E_TIMEOUT || violation)
 		kill(r->pid, SIGKILL);
-		reap(r->pid, &killed);
+	status = reap(r->pid, &killed);
+	if (rc == CH_E_TIMEOUT)
 		describe_timeout(during, limit_ms, what, len);
-	} else {
-		status = reap(r->pid, &killed);
+	else if (!violation)
 		describe_death(status, killed, during, what, len);
+	if (rc != CH_E_TIMEOUT) {
 		if (p->h)
 			health_crash(p->h, &p->opts, what);
 		rc = CH_E_CRASHED;

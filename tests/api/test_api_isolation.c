@@ -190,6 +190,11 @@ START_TEST(operation_faults_answer_and_traffic_flows)
 		/* replies the runner never reads fill the channel: the host's
 		 * send is bounded by the deadline too */
 		{"flood", 504, "plugin faults.so did not answer test within 4 s"},
+		/* a broken frame is a protocol violation, reported at once */
+		{"oversized", 502, "plugin faults.so broke the channel's protocol during test: sent a "
+				   "message of 4294967295 bytes, over the 64 MiB limit"},
+		{"garbage", 502, "plugin faults.so broke the channel's protocol during test: sent a "
+				 "message of 5 bytes that is not a JSON object"},
 	};
 	th_host h;
 	traffic t = {.h = &h};

@@ -4,7 +4,8 @@
  * "hang" (never returns), "hog" (allocates without bound), "exit" (calls
  * exit(0)), "stdout" (writes garbage to standard output, then succeeds),
  * "flood" (floods the runner's channel with cache requests and never reads
- * a reply).
+ * a reply), "oversized" (writes a 4 GiB length prefix on it), "garbage"
+ * (writes a frame of no JSON on it).
  * Refresh logs a line and uses the cache through the host.
  */
 #include <stdint.h>
@@ -45,6 +46,15 @@ static void flood(void)
 		pause();
 }
 
+/* Writes one frame head (and body) on the runner's channel, then waits to
+ * be killed: the host must see the violation at once, not wait. */
+static void scribble(const unsigned char *bytes, size_t len)
+{
+	if (write(RUNNER_FD, bytes, len) == (ssize_t)len)
+		for (;;)
+			pause();
+}
+
 /* A pointer the compiler cannot see through: a real invalid write. */
 static volatile int *volatile bad_address = (volatile int *)(uintptr_t)8;
 
@@ -63,6 +73,10 @@ static void misbehave(const char *mode)
 		exit(0);
 	else if (strcmp(mode, "flood") == 0)
 		flood();
+	else if (strcmp(mode, "oversized") == 0)
+		scribble((const unsigned char *)"\xff\xff\xff\xff", 4);
+	else if (strcmp(mode, "garbage") == 0)
+		scribble((const unsigned char *)"\0\0\0\5hello", 9);
 	else if (strcmp(mode, "stdout") == 0 && write(STDOUT_FILENO, "\x00\xffgarbage\n", 10) < 0)
 		return;
 }
@@ -104,7 +118,7 @@ static const ch_type_desc faulty = {
 	.description = "Misbehaves on request.",
 	.license = CH_LICENSE_FREE,
 	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
-			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\"]}},\"required\":[\"mode\"]}",
+			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\"]}},\"required\":[\"mode\"]}",
 	.test = faulty_test,
 	.refresh = faulty_refresh,
 };
