@@ -117,6 +117,9 @@ void ch_pool_forget_all(void)
 
 /* --- runners ------------------------------------------------------------------ */
 
+/* A runner's fields change only under its pool's lock (ch_pool_status
+ * reads them from other threads); the thread that holds a busy runner is
+ * the only one that changes them, so it may read them without the lock. */
 typedef struct runner {
 	pid_t pid; /* 0: not running */
 	int fd;
@@ -182,6 +185,17 @@ static void runner_env_free(char **env)
 }
 #endif
 
+/* Records that @p r runs as @p pid on channel @p fd (pid 0: stopped). */
+static void runner_set(ch_pool *p, runner *r, pid_t pid, int fd)
+{
+	pthread_mutex_lock(&p->lock);
+	r->pid = pid;
+	r->fd = fd;
+	if (pid > 0)
+		r->calls = 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
 static int spawn(ch_pool *p, runner *r)
 {
 	char mem[16], cpu[16], files[16];
@@ -189,6 +203,7 @@ static int spawn(ch_pool *p, runner *r)
 			cpu, "--files", files, NULL};
 	posix_spawn_file_actions_t fa;
 	char asan[256], **env;
+	pid_t pid = 0;
 	int sv[2], rc;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -201,18 +216,16 @@ static int spawn(ch_pool *p, runner *r)
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	env = runner_env(p, asan, sizeof(asan));
-	rc = env ? posix_spawn(&r->pid, p->opts.runner_exe, &fa, NULL, argv, env) : ENOMEM;
+	rc = env ? posix_spawn(&pid, p->opts.runner_exe, &fa, NULL, argv, env) : ENOMEM;
 	runner_env_free(env);
 	posix_spawn_file_actions_destroy(&fa);
 	close(sv[1]);
 	if (rc != 0) {
 		close(sv[0]);
-		r->pid = 0;
 		ch_log_error("cannot start a runner for %s: %s", p->path, strerror(rc));
 		return CH_E_IO;
 	}
-	r->fd = sv[0];
-	r->calls = 0;
+	runner_set(p, r, pid, sv[0]);
 	return CH_OK;
 }
 
@@ -253,7 +266,7 @@ static void describe_death(int status, int killed, const char *during, char *out
 		snprintf(out, len, "exited with status %d during %s", WEXITSTATUS(status), during);
 }
 
-static void stop_runner(runner *r)
+static void stop_runner(ch_pool *p, runner *r)
 {
 	int killed;
 
@@ -262,8 +275,7 @@ static void stop_runner(runner *r)
 	close(r->fd);
 	kill(r->pid, SIGKILL);
 	reap(r->pid, &killed);
-	r->pid = 0;
-	r->fd = -1;
+	runner_set(p, r, 0, -1);
 }
 
 /* --- the conversation with a runner -------------------------------------------- */
@@ -378,8 +390,7 @@ static int runner_failed(ch_pool *p, runner *r, int rc, const char *during, unsi
 		rc = CH_E_CRASHED;
 	}
 	ch_log_error("plugin %s %s", p->file, what);
-	r->pid = 0;
-	r->fd = -1;
+	runner_set(p, r, 0, -1);
 	return rc;
 }
 
@@ -420,7 +431,7 @@ static int start_runner(ch_pool *p, runner *r, json_object **wire, char **reason
 		*reason = strdup(str(m, "reason") ? str(m, "reason") : "the runner refused it");
 	json_object_put(m);
 	if (rc != CH_OK)
-		stop_runner(r);
+		stop_runner(p, r);
 	return rc;
 }
 
@@ -460,7 +471,7 @@ void ch_pool_close(ch_pool *p)
 	if (!p)
 		return;
 	for (unsigned i = 0; i < MAX_RUNNERS; i++)
-		stop_runner(&p->r[i]);
+		stop_runner(p, &p->r[i]);
 	pthread_cond_destroy(&p->freed);
 	pthread_mutex_destroy(&p->lock);
 	free(p->path);
@@ -580,7 +591,9 @@ static int call_in(ch_pool *p, runner *r, json_object *req, const char *connecto
 		*message = strdup(text);
 		return rc;
 	}
+	pthread_mutex_lock(&p->lock);
 	r->calls++;
+	pthread_mutex_unlock(&p->lock);
 	rc = take_result(m, output, message);
 	json_object_put(m);
 	return rc;
