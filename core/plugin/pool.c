@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,38 @@ static void stop_runner(ch_pool *p, runner *r)
 
 /* --- the conversation with a runner -------------------------------------------- */
 
+/* What bounds a wait: one absolute time, so a call's time in the queue, a
+ * runner's restart and the call itself share one deadline. */
+typedef struct deadline {
+	int64_t at;       /* ch_clock_mono_ms() time */
+	const char *what; /* "load", or the operation's name */
+	unsigned limit_ms;
+} deadline;
+
+/* "30 s" or "250 ms". */
+static void limit_text(unsigned ms, char *out, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(out, len, "%u s", ms / 1000);
+	else
+		snprintf(out, len, "%u ms", ms);
+}
+
+/* Sets *message to the sentence and returns @p rc. */
+static int fail_with(char **message, int rc, const char *fmt, ...) CH_PRINTF(3, 4);
+
+static int fail_with(char **message, int rc, const char *fmt, ...)
+{
+	char text[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	*message = strdup(text);
+	return rc;
+}
+
 static json_object *reply_status(int rc)
 {
 	json_object *m = json_object_new_object();
@@ -325,11 +358,11 @@ static json_object *serve(ch_pool *p, const char *connector, json_object *m)
 /* Reads messages until one of kind @p final, serving the plugin's requests
  * on the way. */
 static int converse(ch_pool *p, runner *r, const char *connector, const char *final,
-		    int64_t deadline, json_object **out)
+		    int64_t until, json_object **out)
 {
 	for (;;) {
 		json_object *m = NULL, *reply;
-		int rc = ch_proto_recv(r->fd, deadline, &m);
+		int rc = ch_proto_recv(r->fd, until, &m);
 
 		if (rc != CH_OK)
 			return rc;
@@ -343,29 +376,29 @@ static int converse(ch_pool *p, runner *r, const char *connector, const char *fi
 		}
 		reply = serve(p, connector, m);
 		json_object_put(m);
-		rc = reply ? ch_proto_send(r->fd, reply, deadline) : CH_OK;
+		rc = reply ? ch_proto_send(r->fd, reply, until) : CH_OK;
 		json_object_put(reply);
 		if (rc != CH_OK)
 			return rc;
 	}
 }
 
-static void describe_timeout(const char *during, unsigned limit_ms, char *out, size_t len)
+/* "did not answer within 5 s" (loading), "did not answer test within 30 s". */
+static void describe_timeout(const deadline *d, char *out, size_t len)
 {
-	const char *sep = strcmp(during, "load") == 0 ? "" : " ";
-	const char *op = strcmp(during, "load") == 0 ? "" : during;
+	int load = strcmp(d->what, "load") == 0;
+	char limit[32];
 
-	if (limit_ms % 1000 == 0)
-		snprintf(out, len, "did not answer%s%s within %u s", sep, op, limit_ms / 1000);
-	else
-		snprintf(out, len, "did not answer%s%s within %u ms", sep, op, limit_ms);
+	limit_text(d->limit_ms, limit, sizeof(limit));
+	snprintf(out, len, "did not answer%s%s within %s", load ? "" : " ", load ? "" : d->what,
+		 limit);
 }
 
 /* The runner failed (@p rc: timeout, a dead channel, or a protocol
  * violation): stop it, record a crash, and say what happened in @p what
  * ("crashed with SIGSEGV during test", "did not answer test within 30 s",
  * "broke the channel's protocol during test: sent ..."). */
-static int runner_failed(ch_pool *p, runner *r, int rc, const char *during, unsigned limit_ms,
+static int runner_failed(ch_pool *p, runner *r, int rc, const char *during, const deadline *d,
 			 char *what, size_t len)
 {
 	int violation = rc == CH_E_TOO_LARGE || rc == CH_E_INVALID;
@@ -381,7 +414,7 @@ static int runner_failed(ch_pool *p, runner *r, int rc, const char *during, unsi
 		kill(r->pid, SIGKILL);
 	status = reap(r->pid, &killed);
 	if (rc == CH_E_TIMEOUT)
-		describe_timeout(during, limit_ms, what, len);
+		describe_timeout(d, what, len);
 	else if (!violation)
 		describe_death(status, killed, during, what, len);
 	if (rc != CH_E_TIMEOUT) {
@@ -402,23 +435,28 @@ static json_object *request(const char *kind)
 	return m;
 }
 
-/* Starts a runner and has it load the plugin. */
-static int start_runner(ch_pool *p, runner *r, json_object **wire, char **reason)
+/* Starts a runner and has it load the plugin, within the load deadline or
+ * the deadline of the call it is started for (@p call, or NULL), whichever
+ * comes first. */
+static int start_runner(ch_pool *p, runner *r, const deadline *call, json_object **wire,
+			char **reason)
 {
-	int64_t deadline = ch_clock_mono_ms() + p->opts.load_timeout_ms;
+	deadline d = {ch_clock_mono_ms() + p->opts.load_timeout_ms, "load", p->opts.load_timeout_ms};
 	json_object *req = request("load"), *m = NULL;
 	int rc = spawn(p, r);
 
+	if (call && call->at < d.at)
+		d = *call;
 	json_object_object_add(req, "path", json_object_new_string(p->path));
 	if (rc == CH_OK)
-		rc = ch_proto_send(r->fd, req, deadline);
+		rc = ch_proto_send(r->fd, req, d.at);
 	json_object_put(req);
 	if (rc == CH_OK)
-		rc = converse(p, r, NULL, "loaded", deadline, &m);
+		rc = converse(p, r, NULL, "loaded", d.at, &m);
 	if (rc != CH_OK && r->pid > 0) {
 		char what[200];
 
-		rc = runner_failed(p, r, rc, "load", p->opts.load_timeout_ms, what, sizeof(what));
+		rc = runner_failed(p, r, rc, "load", &d, what, sizeof(what));
 		*reason = strdup(what);
 		return rc;
 	}
@@ -441,6 +479,7 @@ int ch_pool_open(ch_pool **out, const char *path, const ch_plugin_opts *opts, js
 		 char **reason)
 {
 	ch_pool *p = calloc(1, sizeof(*p));
+	pthread_condattr_t ca;
 	const char *slash;
 	int rc;
 
@@ -455,9 +494,12 @@ int ch_pool_open(ch_pool **out, const char *path, const ch_plugin_opts *opts, js
 	if (p->opts.runners == 0 || p->opts.runners > MAX_RUNNERS)
 		p->opts.runners = p->opts.runners ? MAX_RUNNERS : 1;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->freed, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the clock of deadlines */
+	pthread_cond_init(&p->freed, &ca);
+	pthread_condattr_destroy(&ca);
 	p->h = health_of(path);
-	rc = start_runner(p, &p->r[0], wire, reason);
+	rc = start_runner(p, &p->r[0], NULL, wire, reason);
 	if (rc != CH_OK) {
 		ch_pool_close(p);
 		return rc == CH_E_TIMEOUT || rc == CH_E_CRASHED ? CH_E_INVALID : rc;
@@ -499,14 +541,14 @@ static int quarantined(ch_pool *p, char **message)
 }
 
 /* A runner for one call: an idle one, or a free slot to start one in, or
- * a place in the bounded queue until one frees up. */
-static int acquire(ch_pool *p, int64_t deadline, runner **out, char **message)
+ * a place in the bounded queue until one frees up or the call's deadline
+ * passes. */
+static int acquire(ch_pool *p, const deadline *d, runner **out, char **message)
 {
-	struct timespec until;
+	struct timespec until = {.tv_sec = d->at / 1000, .tv_nsec = d->at % 1000 * 1000000};
+	char limit[32];
 	int rc = CH_OK;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (deadline - ch_clock_mono_ms()) / 1000 + 1;
 	pthread_mutex_lock(&p->lock);
 	for (*out = NULL; !*out && rc == CH_OK;) {
 		for (unsigned pass = 0; pass < 2 && !*out; pass++)
@@ -527,10 +569,13 @@ static int acquire(ch_pool *p, int64_t deadline, runner **out, char **message)
 	if (*out)
 		(*out)->busy = 1;
 	pthread_mutex_unlock(&p->lock);
+	limit_text(d->limit_ms, limit, sizeof(limit));
 	if (rc == CH_E_BUSY)
-		*message = strdup("every runner of the plugin is busy and the queue is full");
-	else if (rc == CH_E_TIMEOUT)
-		*message = strdup("no runner of the plugin was free before the deadline");
+		return fail_with(message, rc, "every runner of plugin %s is busy and its queue is "
+				 "full; retry %s later", p->file, d->what);
+	if (rc == CH_E_TIMEOUT)
+		return fail_with(message, rc, "no runner of plugin %s was free for %s within %s",
+				 p->file, d->what, limit);
 	return rc;
 }
 
@@ -568,28 +613,26 @@ static int take_result(json_object *m, char **output, char **message)
 	return rc > 0 ? CH_E_GENERIC : rc;
 }
 
-static int call_in(ch_pool *p, runner *r, json_object *req, const char *connector, ch_op op,
-		   char **output, char **message)
+static int call_in(ch_pool *p, runner *r, json_object *req, const char *connector,
+		   const deadline *d, char **output, char **message)
 {
-	int64_t deadline = ch_clock_mono_ms() + p->opts.call_timeout_ms;
 	json_object *m = NULL;
-	int rc = CH_OK;
+	char what[200], *why = NULL;
+	int rc = r->pid > 0 ? CH_OK : start_runner(p, r, d, NULL, &why);
 
-	if (r->pid <= 0)
-		rc = start_runner(p, r, NULL, message);
-	if (rc != CH_OK)
-		return rc;
-	rc = ch_proto_send(r->fd, req, deadline);
-	if (rc == CH_OK)
-		rc = converse(p, r, connector, "result", deadline, &m);
 	if (rc != CH_OK) {
-		char what[200], text[400];
-
-		rc = runner_failed(p, r, rc, ch_op_name(op), p->opts.call_timeout_ms, what,
-				   sizeof(what));
-		snprintf(text, sizeof(text), "plugin %s %s", p->file, what);
-		*message = strdup(text);
+		rc = fail_with(message, rc == CH_E_TIMEOUT || rc == CH_E_CRASHED ? rc : CH_E_UNAVAILABLE,
+			       "plugin %s could not be restarted for %s: %s", p->file, d->what,
+			       why ? why : "no runner could be started");
+		free(why);
 		return rc;
+	}
+	rc = ch_proto_send(r->fd, req, d->at);
+	if (rc == CH_OK)
+		rc = converse(p, r, connector, "result", d->at, &m);
+	if (rc != CH_OK) {
+		rc = runner_failed(p, r, rc, d->what, d, what, sizeof(what));
+		return fail_with(message, rc, "plugin %s %s", p->file, what);
 	}
 	pthread_mutex_lock(&p->lock);
 	r->calls++;
@@ -602,7 +645,8 @@ static int call_in(ch_pool *p, runner *r, json_object *req, const char *connecto
 int ch_pool_call(ch_pool *p, const char *type, const char *version, ch_op op,
 		 const char *connector, const char *input, char **output, char **message)
 {
-	int64_t deadline = ch_clock_mono_ms() + p->opts.call_timeout_ms;
+	deadline d = {ch_clock_mono_ms() + p->opts.call_timeout_ms, ch_op_name(op),
+		      p->opts.call_timeout_ms};
 	json_object *req;
 	runner *r = NULL;
 	int rc;
@@ -611,11 +655,11 @@ int ch_pool_call(ch_pool *p, const char *type, const char *version, ch_op op,
 	*message = NULL;
 	if (quarantined(p, message))
 		return CH_E_UNAVAILABLE;
-	rc = acquire(p, deadline, &r, message);
+	rc = acquire(p, &d, &r, message);
 	if (rc != CH_OK)
 		return rc;
 	req = call_request(type, version, op, connector, input);
-	rc = call_in(p, r, req, connector, op, output, message);
+	rc = call_in(p, r, req, connector, &d, output, message);
 	ch_secret_wipe(req); /* the input held the decrypted configuration */
 	release(p, r);
 	return rc;
