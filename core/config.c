@@ -16,7 +16,7 @@
 #define CH_DEFAULT_PLUGINS_DIR "/usr/local/lib/connhub/plugins"
 #endif
 
-typedef enum { OPT_STR, OPT_UINT, OPT_SIZE, OPT_LEVEL } opt_kind;
+typedef enum { OPT_STR, OPT_UINT, OPT_SIZE, OPT_LEVEL, OPT_OP_MS } opt_kind;
 
 typedef struct option {
 	const char *name; /* --name, the config file key */
@@ -47,6 +47,7 @@ static const option options[] = {
 	{"plugin-runners", "CONNHUB_PLUGIN_RUNNERS", UINT(plugin_runners, 16), "runner processes per plugin file (1-16)"},
 	{"plugin-queue", "CONNHUB_PLUGIN_QUEUE", UINT(plugin_queue, 100000), "calls that may wait for a busy plugin's runner; beyond, 503 with Retry-After"},
 	{"plugin-timeout-ms", "CONNHUB_PLUGIN_TIMEOUT_MS", UINT(plugin_timeout_ms, 3600000), "deadline of a plugin operation (setup, test, ...)"},
+	{"plugin-op-timeout-ms", "CONNHUB_PLUGIN_OP_TIMEOUT_MS", OPT_OP_MS, offsetof(ch_config, plugin_op_timeout_ms), 0, 3600000, "deadlines of single operations, overriding --plugin-timeout-ms for them: OP=MS,... e.g. test=30000,setup=30000,refresh=10000"},
 	{"plugin-load-timeout-ms", "CONNHUB_PLUGIN_LOAD_TIMEOUT_MS", UINT(plugin_load_timeout_ms, 600000), "deadline of loading a plugin and reading its metadata"},
 	{"plugin-memory-mb", "CONNHUB_PLUGIN_MEMORY_MB", UINT(plugin_memory_mb, 1048576), "address-space limit of a runner (0: none)"},
 	{"plugin-cpu-s", "CONNHUB_PLUGIN_CPU_S", UINT(plugin_cpu_s, 86400), "CPU seconds one plugin call may use (0: no limit)"},
@@ -117,6 +118,40 @@ static int parse_number(const char *v, unsigned long long max, unsigned long lon
 	return errno == 0 && *end == '\0' && *out <= max ? CH_OK : CH_E_INVALID;
 }
 
+/* Parses "test=30000,refresh=10000" into one deadline per ch_op (0 for the
+ * operations it does not name); a later source replaces the whole list. */
+static int parse_op_ms(unsigned *ms, const option *o, const char *v, const char *src, char *err,
+		       size_t errlen)
+{
+	unsigned parsed[CH_OP_COUNT] = {0};
+	unsigned long long n;
+	char name[32], num[32];
+
+	for (const char *p = v ? v : "";; p++) {
+		size_t len = strcspn(p, ","), eq = strcspn(p, "=");
+		int op;
+
+		if (eq >= len || eq >= sizeof(name) || len - eq > sizeof(num))
+			return fail(err, errlen, "%s: %s must be OP=MS pairs separated by commas, "
+				    "e.g. test=30000,refresh=10000", src, o->name);
+		snprintf(name, sizeof(name), "%.*s", (int)eq, p);
+		snprintf(num, sizeof(num), "%.*s", (int)(len - eq - 1), p + eq + 1);
+		op = ch_op_parse(name);
+		if (op < 0)
+			return fail(err, errlen, "%s: %s: unknown operation \"%s\"", src, o->name,
+				    name);
+		if (parse_number(num, o->max, &n) != CH_OK || n == 0)
+			return fail(err, errlen, "%s: %s: %s must be a whole number of milliseconds "
+				    "from 1 to %llu", src, o->name, name, o->max);
+		parsed[op] = (unsigned)n;
+		p += len;
+		if (*p == '\0')
+			break;
+	}
+	memcpy(ms, parsed, sizeof(parsed));
+	return CH_OK;
+}
+
 /* Sets one option from text; @p src names where it came from. */
 static int set_option(ch_config *cfg, const option *o, const char *v, const char *src, char *err,
 		      size_t errlen)
@@ -142,6 +177,8 @@ static int set_option(ch_config *cfg, const option *o, const char *v, const char
 		else
 			*(size_t *)(void *)field = (size_t)n;
 		return CH_OK;
+	case OPT_OP_MS:
+		return parse_op_ms((unsigned *)(void *)field, o, v, src, err, errlen);
 	case OPT_LEVEL:
 		level = ch_log_level_parse(v);
 		if (level < 0)
@@ -296,7 +333,8 @@ void ch_config_usage(FILE *out)
 		     "  --max-connections %u --max-connections-per-ip %u --connection-timeout %u\n"
 		     "  --shutdown-timeout %u --max-body %zu --log-level info\n"
 		     "  --plugin-isolation process --plugin-runners 2 --plugin-queue 16\n"
-		     "  --plugin-timeout-ms 30000 --plugin-load-timeout-ms 5000\n"
+		     "  --plugin-timeout-ms 30000 (every operation not named by\n"
+		     "  --plugin-op-timeout-ms) --plugin-load-timeout-ms 5000\n"
 		     "  --plugin-memory-mb 512 --plugin-cpu-s 30 --plugin-files 256\n"
 		     "  --quarantine-crashes 3 --quarantine-window-s 600\n",
 		d.listen, d.data_dir, d.plugins_dir, d.threads, d.conn_limit, d.per_ip_limit,

@@ -51,6 +51,7 @@ typedef struct ch_plugin_opts {
 	unsigned runners;           /* runner processes per plugin file */
 	unsigned queue;             /* calls that may wait for a runner */
 	unsigned call_timeout_ms;   /* deadline of an operation */
+	unsigned op_timeout_ms[CH_OP_COUNT]; /* per operation (0: call_timeout_ms) */
 	unsigned load_timeout_ms;   /* deadline of loading (metadata) */
 	unsigned memory_mb;         /* RLIMIT_AS of a runner (0: none) */
 	unsigned cpu_s;             /* CPU seconds one call may use (0: none) */

@@ -645,8 +645,8 @@ static int call_in(ch_pool *p, runner *r, json_object *req, const char *connecto
 int ch_pool_call(ch_pool *p, const char *type, const char *version, ch_op op,
 		 const char *connector, const char *input, char **output, char **message)
 {
-	deadline d = {ch_clock_mono_ms() + p->opts.call_timeout_ms, ch_op_name(op),
-		      p->opts.call_timeout_ms};
+	unsigned ms = p->opts.op_timeout_ms[op] ? p->opts.op_timeout_ms[op] : p->opts.call_timeout_ms;
+	deadline d = {ch_clock_mono_ms() + ms, ch_op_name(op), ms};
 	json_object *req;
 	runner *r = NULL;
 	int rc;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_run.h"
@@ -54,13 +55,18 @@ static void make_connector(const th_host *h, const char *name, const char *mode)
 	th_resp_free(&r);
 }
 
-/* POST /connectors/NAME/test; the response is the caller's. */
-static void run_test(const th_host *h, const char *name, th_resp *r)
+/* POST /connectors/NAME/OP; the response is the caller's. */
+static void run_op(const th_host *h, const char *name, const char *op, th_resp *r)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "/api/v1/connectors/%s/test", name);
+	snprintf(path, sizeof(path), "/api/v1/connectors/%s/%s", name, op);
 	ck_assert_int_eq(th_request(h, "POST", path, NULL, NULL, r), 0);
+}
+
+static void run_test(const th_host *h, const char *name, th_resp *r)
+{
+	run_op(h, name, "test", r);
 }
 
 static void assert_detail(const th_resp *r, long status, const char *text)
@@ -352,52 +358,67 @@ START_TEST(reset_needs_admin)
 }
 END_TEST
 
-/* --- a full queue ----------------------------------------------------------------- */
+/* --- busy runners --------------------------------------------------------------- */
 
 struct slow_call {
 	const th_host *h;
-	long status;
+	const char *connector;
+	volatile long status; /* 0 until answered */
 };
 
-static void *hang_call(void *arg)
+static void *slow_call_run(void *arg)
 {
 	struct slow_call *c = arg;
 	th_resp r;
 
-	run_test(c->h, "stuck", &r);
+	run_test(c->h, c->connector, &r);
 	c->status = r.status;
 	th_resp_free(&r);
 	return NULL;
+}
+
+/* Starts the test of @p connector in a thread and waits until @p busy of
+ * the plugin's runners show busy. */
+static void start_slow_call(const th_host *h, struct slow_call *c, const char *connector,
+			    int busy, pthread_t *th)
+{
+	char last[512] = "";
+	th_resp r;
+	int n = 0;
+
+	c->h = h;
+	c->connector = connector;
+	c->status = 0;
+	ck_assert_int_eq(pthread_create(th, NULL, slow_call_run, c), 0);
+	/* polls the host's own account of its runners: no sleeping on a guess */
+	for (int i = 0; i < 20000 && n < busy && !c->status; i++) {
+		json_object *rt = runtime_of(h, "faults.so", &r);
+		json_object *runners = json_object_object_get(rt, "runners");
+
+		n = 0;
+		for (size_t k = 0; k < json_object_array_length(runners); k++)
+			n += strcmp(th_str(json_object_array_get_idx(runners, k), "state"), "busy") == 0;
+		snprintf(last, sizeof(last), "%s", json_object_to_json_string(rt));
+		th_resp_free(&r);
+	}
+	ck_assert_msg(n >= busy, "%d runner(s) never showed busy; last runtime: %s; slow call: %ld",
+		      busy, last, c->status);
+	note_pids(h);
 }
 
 START_TEST(full_queue_is_503_with_retry_after)
 {
 	static const char *const args[] = {"--plugin-runners", "1", "--plugin-queue", "0",
 					   "--plugin-timeout-ms", "3000", NULL};
-	struct slow_call c = {0};
+	struct slow_call c;
 	pthread_t th;
 	th_host h;
 	th_resp r;
-	int busy = 0;
 
 	th_start(&h, CH_TEST_FAULTS, args);
 	make_connector(&h, "stuck", "hang");
 	make_connector(&h, "fine", "ok");
-	c.h = &h;
-	ck_assert_int_eq(pthread_create(&th, NULL, hang_call, &c), 0);
-	/* wait until the only runner is busy with the hanging call */
-	char last[512] = "";
-
-	for (int i = 0; i < 20000 && !busy; i++) {
-		json_object *rt = runtime_of(&h, "faults.so", &r);
-		json_object *runners = json_object_object_get(rt, "runners");
-
-		busy = strcmp(th_str(json_object_array_get_idx(runners, 0), "state"), "busy") == 0;
-		snprintf(last, sizeof(last), "%s", json_object_to_json_string(rt));
-		th_resp_free(&r);
-	}
-	ck_assert_msg(busy, "the runner never showed busy; last runtime: %s; slow call: %ld", last,
-		      c.status);
+	start_slow_call(&h, &c, "stuck", 1, &th);
 	run_test(&h, "fine", &r);
 	ck_assert_int_eq(r.status, 503);
 	ck_assert_str_eq(th_str(r.json, "type"), "urn:connhub:problem:busy");
@@ -405,6 +426,54 @@ START_TEST(full_queue_is_503_with_retry_after)
 	pthread_join(th, NULL);
 	ck_assert_int_eq(c.status, 504);
 	ck_assert_int_eq(th_stop(&h), 0);
+}
+END_TEST
+
+/* --- deadlines ------------------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(per_operation_deadlines)
+{
+	static const char *const args[] = {"--plugin-runners", "1", "--plugin-queue", "1",
+					   "--plugin-timeout-ms", "4000",
+					   "--plugin-op-timeout-ms", "refresh=1000", NULL};
+	struct slow_call c;
+	pthread_t th;
+	int64_t t0;
+	th_host h;
+	th_resp r;
+
+	th_start(&h, CH_TEST_FAULTS, args);
+	make_connector(&h, "slowpoke", "slow"); /* takes two seconds */
+	make_connector(&h, "stuck", "hang");
+	make_connector(&h, "fine", "ok");
+	/* test keeps the 4 s of --plugin-timeout-ms ... */
+	run_test(&h, "slowpoke", &r);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	th_resp_free(&r);
+	/* ... while refresh has 1 s */
+	run_op(&h, "slowpoke", "refresh", &r);
+	assert_detail(&r, 504, "plugin faults.so did not answer refresh within 1 s");
+	th_resp_free(&r);
+	/* waiting in the queue counts against the one deadline of the call */
+	start_slow_call(&h, &c, "stuck", 1, &th);
+	t0 = now_ms();
+	run_op(&h, "fine", "refresh", &r);
+	assert_detail(&r, 504, "no runner of plugin faults.so was free for refresh within 1 s");
+	ck_assert_msg(now_ms() - t0 < 1900, "the queued call took %lld ms",
+		      (long long)(now_ms() - t0));
+	ck_assert_int_eq(c.status, 0); /* the test still hangs */
+	th_resp_free(&r);
+	pthread_join(th, NULL);
+	ck_assert_msg(c.status == 504, "the hanging test answered %ld", c.status);
+	stop_checking_runners(&h);
 }
 END_TEST
 
@@ -451,6 +520,7 @@ static Suite *suite(void)
 	tcase_add_test(own, operation_faults_answer_and_traffic_flows);
 	tcase_add_test(own, quarantine_reset_and_replacement);
 	tcase_add_test(own, full_queue_is_503_with_retry_after);
+	tcase_add_test(own, per_operation_deadlines);
 	tcase_add_test(own, no_runner_outlives_the_host);
 	suite_add_tcase(s, own);
 	return s;

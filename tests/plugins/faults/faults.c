@@ -5,13 +5,15 @@
  * exit(0)), "stdout" (writes garbage to standard output, then succeeds),
  * "flood" (floods the runner's channel with cache requests and never reads
  * a reply), "oversized" (writes a 4 GiB length prefix on it), "garbage"
- * (writes a frame of no JSON on it).
- * Refresh logs a line and uses the cache through the host.
+ * (writes a frame of no JSON on it), "slow" (takes two seconds).
+ * Refresh misbehaves the same way, then logs a line and uses the cache
+ * through the host.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <connhub/sdk.h>
@@ -67,6 +69,8 @@ static void misbehave(const char *mode)
 	else if (strcmp(mode, "hang") == 0)
 		for (;;)
 			pause();
+	else if (strcmp(mode, "slow") == 0)
+		nanosleep(&(struct timespec){.tv_sec = 2}, NULL);
 	else if (strcmp(mode, "hog") == 0)
 		hog();
 	else if (strcmp(mode, "exit") == 0)
@@ -81,15 +85,24 @@ static void misbehave(const char *mode)
 		return;
 }
 
-static int faulty_test(ch_call *call, const char *in, char **out)
+/* Parses the input and misbehaves as its configuration's mode says. */
+static int behave(ch_call *call, const char *in)
 {
 	json_object *input = NULL;
 	int rc = ch_sdk_input(call, in, &input);
 
+	if (rc == CH_OK)
+		misbehave(ch_sdk_str(ch_sdk_obj(input, "config"), "mode", "ok"));
+	json_object_put(input);
+	return rc;
+}
+
+static int faulty_test(ch_call *call, const char *in, char **out)
+{
+	int rc = behave(call, in);
+
 	if (rc != CH_OK)
 		return rc;
-	misbehave(ch_sdk_str(ch_sdk_obj(input, "config"), "mode", "ok"));
-	json_object_put(input);
 	return ch_sdk_output(call, ch_sdk_test_result(true, NULL, "behaved"), out);
 }
 
@@ -97,9 +110,12 @@ static int faulty_refresh(ch_call *call, const char *in, char **out)
 {
 	const ch_host_api *api = ch_sdk_host();
 	char *v = NULL;
-	json_object *res = json_object_new_object();
+	json_object *res;
+	int rc = behave(call, in);
 
-	(void)in;
+	if (rc != CH_OK)
+		return rc;
+	res = json_object_new_object();
 	ch_sdk_log(call, CH_LOG_INFO, "refresh called");
 	if (api->cache_get(call, "n", &v) == CH_OK) {
 		json_object_object_add(res, "cached", json_object_new_string(v));
@@ -118,7 +134,7 @@ static const ch_type_desc faulty = {
 	.description = "Misbehaves on request.",
 	.license = CH_LICENSE_FREE,
 	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
-			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\"]}},\"required\":[\"mode\"]}",
+			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\"]}},\"required\":[\"mode\"]}",
 	.test = faulty_test,
 	.refresh = faulty_refresh,
 };
