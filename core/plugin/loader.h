@@ -141,7 +141,8 @@ int ch_type_has_op(const ch_type *type, ch_op op);
  * @return CH_OK, the plugin's negative ch_status, CH_E_UNSUPPORTED when
  *         the type does not implement @p op; isolated: CH_E_TIMEOUT past the
  *         deadline (the runner is killed), CH_E_CRASHED when the runner died,
- *         CH_E_UNAVAILABLE when quarantined or when too many calls wait.
+ *         CH_E_QUARANTINED when quarantined, CH_E_BUSY when too many calls
+ *         wait, CH_E_UNAVAILABLE when a restarted runner cannot serve.
  */
 int ch_plugin_call(const ch_type *type, ch_op op, const char *connector_id, const char *input,
 		   char **output, char **message);

@@ -654,7 +654,7 @@ int ch_pool_call(ch_pool *p, const char *type, const char *version, ch_op op,
 	*output = NULL;
 	*message = NULL;
 	if (quarantined(p, message))
-		return CH_E_UNAVAILABLE;
+		return CH_E_QUARANTINED;
 	rc = acquire(p, &d, &r, message);
 	if (rc != CH_OK)
 		return rc;

@@ -313,7 +313,10 @@ START_TEST(quarantine_reset_and_replacement)
 	make_connector(&h, "fine", "ok");
 	crash_times(&h, 3);
 	run_test(&h, "fine", &r);
-	assert_detail(&r, 503, "quarantined");
+	assert_detail(&r, 503, "plugin faults.so is quarantined after repeated crashes (last: "
+			       "crashed with SIGSEGV during test)");
+	ck_assert_str_eq(th_str(r.json, "type"), "urn:connhub:problem:plugin-quarantined");
+	ck_assert_str_eq(th_str(r.json, "title"), "Plugin quarantined");
 	th_resp_free(&r);
 	ck_assert(json_object_get_boolean(
 		json_object_object_get(runtime_of(&h, "faults.so", &r), "quarantined")));
@@ -419,13 +422,22 @@ START_TEST(full_queue_is_503_with_retry_after)
 	make_connector(&h, "stuck", "hang");
 	make_connector(&h, "fine", "ok");
 	start_slow_call(&h, &c, "stuck", 1, &th);
-	run_test(&h, "fine", &r);
-	ck_assert_int_eq(r.status, 503);
-	ck_assert_str_eq(th_str(r.json, "type"), "urn:connhub:problem:busy");
-	th_resp_free(&r);
+	/* every route that calls a plugin says when to come back */
+	for (int i = 0; i < 3; i++) {
+		static const char *const ops[] = {"test", "refresh", "setup"};
+
+		run_op(&h, "fine", ops[i], &r);
+		assert_detail(&r, 503, "every runner of plugin faults.so is busy and its queue is "
+				       "full; retry ");
+		ck_assert_str_eq(th_str(r.json, "type"), "urn:connhub:problem:busy");
+		ck_assert_msg(strcmp(r.retry_after, "1") == 0, "%s: Retry-After \"%s\"", ops[i],
+			      r.retry_after);
+		ck_assert_int_eq(c.status, 0); /* all while the test hangs */
+		th_resp_free(&r);
+	}
 	pthread_join(th, NULL);
 	ck_assert_int_eq(c.status, 504);
-	ck_assert_int_eq(th_stop(&h), 0);
+	stop_checking_runners(&h);
 }
 END_TEST
 

@@ -125,6 +125,30 @@ static int faulty_refresh(ch_call *call, const char *in, char **out)
 	return ch_sdk_output(call, res, out);
 }
 
+static const ch_field faulty_fields[] = {
+	{.key = "mode", .label = "Mode", .widget = CH_WIDGET_TEXT, .required = true},
+};
+
+static const ch_step_def faulty_step = {
+	"mode", "Mode", "How the fixture misbehaves.", faulty_fields,
+	CH_SDK_COUNT(faulty_fields), false, true,
+};
+
+static int faulty_next(ch_call *call, const char *answered, json_object *answers,
+		       json_object **step)
+{
+	(void)answers;
+	if (answered == NULL)
+		return ch_sdk_step_make(call, &faulty_step, NULL, 0, step);
+	return ch_sdk_fail(call, CH_E_INVALID, "unknown setup step \"%s\"", answered);
+}
+
+/* A one-step wizard asking for the mode. */
+static int faulty_setup(ch_call *call, const char *in, char **out)
+{
+	return ch_sdk_setup(call, in, out, faulty_next);
+}
+
 static const ch_type_desc faulty = {
 	CH_TYPE_HEADER,
 	.id = "faulty",
@@ -135,6 +159,7 @@ static const ch_type_desc faulty = {
 	.license = CH_LICENSE_FREE,
 	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
 			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\"]}},\"required\":[\"mode\"]}",
+	.setup = faulty_setup,
 	.test = faulty_test,
 	.refresh = faulty_refresh,
 };
