@@ -57,14 +57,39 @@ static int same_file(const health *h, const struct stat *st)
 	       h->mtime.tv_sec == st->st_mtim.tv_sec && h->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
-/* The record of @p path; a file that changed starts afresh (which lifts a
- * quarantine: the operator replaced the plugin). */
+/* Starts @p h afresh when its file is no longer the one it recorded: that
+ * lifts a quarantine (the operator replaced the plugin). health_lock held. */
+static void health_renew(health *h, const struct stat *st)
+{
+	if (same_file(h, st))
+		return;
+	if (h->quarantined)
+		ch_log_info("plugin %s changed on disk: its quarantine is lifted", h->path);
+	h->ncrash = 0;
+	h->quarantined = 0;
+	h->dev = st->st_dev;
+	h->ino = st->st_ino;
+	h->size = st->st_size;
+	h->mtime = st->st_mtim;
+}
+
+/* Notices that @p h's file changed since its record was made. */
+static void health_check(health *h)
+{
+	struct stat st;
+
+	if (!h || stat(h->path, &st) != 0)
+		return; /* a file gone keeps its record: nothing replaced it */
+	pthread_mutex_lock(&health_lock);
+	health_renew(h, &st);
+	pthread_mutex_unlock(&health_lock);
+}
+
+/* The record of @p path, made when there is none. */
 static health *health_of(const char *path)
 {
-	struct stat st = {0};
 	health *h;
 
-	stat(path, &st);
 	pthread_mutex_lock(&health_lock);
 	for (h = healths; h && strcmp(h->path, path) != 0; h = h->next)
 		;
@@ -72,16 +97,13 @@ static health *health_of(const char *path)
 		h->next = healths;
 		healths = h;
 	}
-	if (h && h->path && !same_file(h, &st)) {
-		h->ncrash = 0;
-		h->quarantined = 0;
-		h->dev = st.st_dev;
-		h->ino = st.st_ino;
-		h->size = st.st_size;
-		h->mtime = st.st_mtim;
-	}
 	pthread_mutex_unlock(&health_lock);
-	return h && h->path ? h : NULL;
+	if (h && !h->path) {
+		free(h);
+		h = NULL;
+	}
+	health_check(h);
+	return h;
 }
 
 static void health_crash(health *h, const ch_plugin_opts *o, const char *reason)
@@ -138,6 +160,7 @@ struct ch_pool {
 	uint64_t calls;
 	runner r[MAX_RUNNERS];
 	health *h;
+	json_object *wire; /* the manifest the host holds (a reference) */
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -435,6 +458,29 @@ static json_object *request(const char *kind)
 	return m;
 }
 
+/* The runner's answer to "load": the manifest, or why it refused the file.
+ * A runner started after the pool's first must serve the manifest the host
+ * holds: a file replaced since then may describe other types, and the
+ * host's index of them changes only with a rescan. */
+static int take_loaded(ch_pool *p, json_object *m, json_object **wire, char **reason)
+{
+	int rc = json_object_get_int(json_object_object_get(m, "status"));
+	json_object *got = json_object_object_get(m, "wire");
+
+	if (rc != CH_OK) {
+		*reason = strdup(str(m, "reason") ? str(m, "reason") : "the runner refused it");
+	} else if (p->wire && !json_object_equal(p->wire, got)) {
+		ch_log_warn("plugin %s changed on disk and now describes other types", p->path);
+		*reason = strdup("its file changed on disk and now describes other types than the "
+				 "host serves; an admin must rescan the plugins (POST "
+				 "/api/v1/plugins/rescan)");
+		rc = CH_E_UNAVAILABLE;
+	} else if (wire) {
+		*wire = json_object_get(got);
+	}
+	return rc;
+}
+
 /* Starts a runner and has it load the plugin, within the load deadline or
  * the deadline of the call it is started for (@p call, or NULL), whichever
  * comes first. */
@@ -460,13 +506,8 @@ static int start_runner(ch_pool *p, runner *r, const deadline *call, json_object
 		*reason = strdup(what);
 		return rc;
 	}
-	if (rc != CH_OK)
-		return rc;
-	rc = json_object_get_int(json_object_object_get(m, "status"));
-	if (rc == CH_OK && wire)
-		*wire = json_object_get(json_object_object_get(m, "wire"));
-	else if (rc != CH_OK)
-		*reason = strdup(str(m, "reason") ? str(m, "reason") : "the runner refused it");
+	if (rc == CH_OK)
+		rc = take_loaded(p, m, wire, reason);
 	json_object_put(m);
 	if (rc != CH_OK)
 		stop_runner(p, r);
@@ -504,6 +545,7 @@ int ch_pool_open(ch_pool **out, const char *path, const ch_plugin_opts *opts, js
 		ch_pool_close(p);
 		return rc == CH_E_TIMEOUT || rc == CH_E_CRASHED ? CH_E_INVALID : rc;
 	}
+	p->wire = json_object_get(*wire);
 	*out = p;
 	return CH_OK;
 }
@@ -514,6 +556,7 @@ void ch_pool_close(ch_pool *p)
 		return;
 	for (unsigned i = 0; i < MAX_RUNNERS; i++)
 		stop_runner(p, &p->r[i]);
+	json_object_put(p->wire);
 	pthread_cond_destroy(&p->freed);
 	pthread_mutex_destroy(&p->lock);
 	free(p->path);
@@ -522,11 +565,13 @@ void ch_pool_close(ch_pool *p)
 
 /* --- calls -------------------------------------------------------------------------- */
 
+/* Whether the plugin is quarantined (a changed file lifts it first). */
 static int quarantined(ch_pool *p, char **message)
 {
 	char text[512];
 	int q;
 
+	health_check(p->h);
 	pthread_mutex_lock(&health_lock);
 	q = p->h && p->h->quarantined;
 	if (q)
@@ -685,6 +730,7 @@ json_object *ch_pool_status(ch_pool *p)
 	json_object_object_add(o, "runners", list);
 	json_object_object_add(o, "calls", json_object_new_int64((int64_t)p->calls));
 	pthread_mutex_unlock(&p->lock);
+	health_check(p->h);
 	pthread_mutex_lock(&health_lock);
 	json_object_object_add(o, "crashes", json_object_new_int64(p->h ? (int64_t)p->h->crashes : 0));
 	json_object_object_add(o, "last_crash", p->h && p->h->last_crash[0]
