@@ -8,6 +8,7 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,8 +26,16 @@
 
 static int channel_fd = -1;
 
+/* The channel carries one conversation: a message, or a request and its
+ * reply, must never interleave with another thread's. The main thread holds
+ * the lock except while the plugin runs (loading or a call), which is when
+ * the host serves requests; a plugin thread that logs or uses the cache
+ * between calls waits for the next one. */
+static pthread_mutex_t channel_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* --- the host API, proxied to the host ------------------------------------ */
 
+/* Sends with channel_lock held. */
 static void send_or_die(json_object *msg)
 {
 	int rc = ch_proto_send(channel_fd, msg, 0);
@@ -41,9 +50,11 @@ static json_object *ask(json_object *msg)
 {
 	json_object *reply = NULL;
 
+	pthread_mutex_lock(&channel_lock);
 	send_or_die(msg);
 	if (ch_proto_recv(channel_fd, 0, &reply) != CH_OK)
 		_exit(0);
+	pthread_mutex_unlock(&channel_lock);
 	return reply;
 }
 
@@ -69,7 +80,9 @@ static void r_log(ch_call *call, int level, const char *fmt, ...)
 	va_end(ap);
 	json_object_object_add(m, "level", json_object_new_int(level));
 	json_object_object_add(m, "message", json_object_new_string(text));
+	pthread_mutex_lock(&channel_lock);
 	send_or_die(m);
+	pthread_mutex_unlock(&channel_lock);
 }
 
 static int status_of(json_object *reply)
@@ -167,7 +180,7 @@ static void limit_cpu_for_call(unsigned cpu_s)
 	setrlimit(RLIMIT_CPU, &rl);
 }
 
-static void answer_load(ch_local *l, json_object *req)
+static json_object *answer_load(ch_local *l, json_object *req)
 {
 	const char *path = json_object_get_string(json_object_object_get(req, "path"));
 	json_object *m = message("loaded"), *wire = NULL;
@@ -180,7 +193,7 @@ static void answer_load(ch_local *l, json_object *req)
 	else
 		json_object_object_add(m, "reason", json_object_new_string(reason ? reason : "?"));
 	free(reason);
-	send_or_die(m);
+	return m;
 }
 
 static const char *str(json_object *req, const char *key)
@@ -188,7 +201,7 @@ static const char *str(json_object *req, const char *key)
 	return json_object_get_string(json_object_object_get(req, key));
 }
 
-static void answer_call(ch_local *l, json_object *req, unsigned cpu_s)
+static json_object *answer_call(ch_local *l, json_object *req, unsigned cpu_s)
 {
 	const ch_type_desc *t = ch_local_type(l, str(req, "type"), str(req, "version"));
 	json_object *m = message("result");
@@ -209,7 +222,19 @@ static void answer_call(ch_local *l, json_object *req, unsigned cpu_s)
 	json_object_object_add(m, "message", msg ? json_object_new_string(msg) : NULL);
 	free(out);
 	free(msg);
-	send_or_die(m);
+	return m;
+}
+
+/* Runs what the host asked for; the answer to send back, or NULL. */
+static json_object *answer(ch_local *l, json_object *req, unsigned cpu_s)
+{
+	const char *kind = str(req, "kind");
+
+	if (kind && strcmp(kind, "load") == 0 && !l->handle)
+		return answer_load(l, req);
+	if (kind && strcmp(kind, "call") == 0)
+		return answer_call(l, req, cpu_s);
+	return NULL;
 }
 
 int ch_runner_main(int argc, char **argv)
@@ -241,16 +266,19 @@ int ch_runner_main(int argc, char **argv)
 	(void)memory_mb;
 #endif
 	limit(RLIMIT_NOFILE, files);
+	pthread_mutex_lock(&channel_lock);
 	while (ch_proto_recv(channel_fd, 0, &req) == CH_OK) {
-		const char *kind = str(req, "kind");
+		json_object *reply;
 
-		if (kind && strcmp(kind, "load") == 0 && !local.handle)
-			answer_load(&local, req);
-		else if (kind && strcmp(kind, "call") == 0)
-			answer_call(&local, req, cpu_s);
+		pthread_mutex_unlock(&channel_lock); /* the plugin may talk to the host now */
+		reply = answer(&local, req, cpu_s);
 		ch_secret_wipe(req); /* it held the decrypted configuration */
 		req = NULL;
+		pthread_mutex_lock(&channel_lock);
+		if (reply)
+			send_or_die(reply);
 	}
+	pthread_mutex_unlock(&channel_lock);
 	ch_local_close(&local);
 	return 0;
 }

@@ -265,6 +265,19 @@ START_TEST(runtime_counts_calls_and_crashes)
 }
 END_TEST
 
+START_TEST(plugin_threads_share_the_channel)
+{
+	th_resp r;
+
+	make_connector(&host, "chatty", "threads");
+	run_test(&host, "chatty", &r);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	ck_assert_str_eq(th_str(r.json, "message"), "0 of 400 exchanges went wrong");
+	ck_assert(json_object_get_boolean(json_object_object_get(r.json, "valid")));
+	th_resp_free(&r);
+}
+END_TEST
+
 START_TEST(refresh_reaches_the_plugin_cache)
 {
 	th_resp r;
@@ -558,6 +571,7 @@ static Suite *suite(void)
 	tcase_add_test(shared, load_faults_are_rejected_with_reason);
 	tcase_add_test(shared, runtime_counts_calls_and_crashes);
 	tcase_add_test(shared, refresh_reaches_the_plugin_cache);
+	tcase_add_test(shared, plugin_threads_share_the_channel);
 	tcase_add_test(shared, reset_needs_admin);
 	suite_add_tcase(s, shared);
 	tcase_set_timeout(own, 120);

@@ -5,10 +5,13 @@
  * exit(0)), "stdout" (writes garbage to standard output, then succeeds),
  * "flood" (floods the runner's channel with cache requests and never reads
  * a reply), "oversized" (writes a 4 GiB length prefix on it), "garbage"
- * (writes a frame of no JSON on it), "slow" (takes two seconds).
+ * (writes a frame of no JSON on it), "slow" (takes two seconds), "threads"
+ * (several threads log and use the cache at once; the result says whether
+ * every exchange came back right).
  * Refresh misbehaves the same way, then logs a line and uses the cache
  * through the host.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,13 +100,86 @@ static int behave(ch_call *call, const char *in)
 	return rc;
 }
 
+/* --- modes whose test reports what it found ------------------------------ */
+
+#define CHATTERERS 4
+#define CHATTER_ROUNDS 100
+
+struct chatterer {
+	ch_call *call;
+	int index;
+	int wrong;
+};
+
+/* A plugin thread using the host API while others do: it logs, and puts
+ * and reads back its own key through the host's cache. */
+static void *chatter_run(void *arg)
+{
+	struct chatterer *c = arg;
+	const ch_host_api *api = ch_sdk_host();
+	char key[16], value[32];
+
+	snprintf(key, sizeof(key), "t%d", c->index);
+	for (int i = 0; i < CHATTER_ROUNDS; i++) {
+		char *got = NULL;
+
+		snprintf(value, sizeof(value), "%d-%d", c->index, i);
+		ch_sdk_log(c->call, CH_LOG_DEBUG, "thread %d, round %d", c->index, i);
+		if (api->cache_put(c->call, key, value, 0) != CH_OK ||
+		    api->cache_get(c->call, key, &got) != CH_OK || strcmp(got, value) != 0)
+			c->wrong++;
+		api->free(got);
+	}
+	return NULL;
+}
+
+/* "threads": several threads talk to the host at once. */
+static json_object *chatter(ch_call *call)
+{
+	struct chatterer c[CHATTERERS];
+	pthread_t th[CHATTERERS];
+	char msg[64];
+	int wrong = 0;
+
+	for (int i = 0; i < CHATTERERS; i++) {
+		c[i] = (struct chatterer){call, i, 0};
+		if (pthread_create(&th[i], NULL, chatter_run, &c[i]) != 0) {
+			c[i].call = NULL;
+			c[i].wrong = CHATTER_ROUNDS;
+		}
+	}
+	for (int i = 0; i < CHATTERERS; i++) {
+		if (c[i].call)
+			pthread_join(th[i], NULL);
+		wrong += c[i].wrong;
+	}
+	snprintf(msg, sizeof(msg), "%d of %d exchanges went wrong", wrong,
+		 CHATTERERS * CHATTER_ROUNDS);
+	return ch_sdk_test_result(wrong == 0, wrong ? CH_FAILURE_SYSTEM : NULL, msg);
+}
+
+static const struct {
+	const char *mode;
+	json_object *(*run)(ch_call *call);
+} checks[] = {
+	{"threads", chatter},
+};
+
 static int faulty_test(ch_call *call, const char *in, char **out)
 {
-	int rc = behave(call, in);
+	json_object *input = NULL, *res = NULL;
+	int rc = ch_sdk_input(call, in, &input);
+	const char *mode;
 
 	if (rc != CH_OK)
 		return rc;
-	return ch_sdk_output(call, ch_sdk_test_result(true, NULL, "behaved"), out);
+	mode = ch_sdk_str(ch_sdk_obj(input, "config"), "mode", "ok");
+	misbehave(mode);
+	for (size_t i = 0; i < CH_SDK_COUNT(checks) && !res; i++)
+		if (strcmp(mode, checks[i].mode) == 0)
+			res = checks[i].run(call);
+	json_object_put(input);
+	return ch_sdk_output(call, res ? res : ch_sdk_test_result(true, NULL, "behaved"), out);
 }
 
 static int faulty_refresh(ch_call *call, const char *in, char **out)
@@ -158,7 +234,7 @@ static const ch_type_desc faulty = {
 	.description = "Misbehaves on request.",
 	.license = CH_LICENSE_FREE,
 	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
-			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\"]}},\"required\":[\"mode\"]}",
+			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\",\"threads\"]}},\"required\":[\"mode\"]}",
 	.setup = faulty_setup,
 	.test = faulty_test,
 	.refresh = faulty_refresh,
