@@ -220,12 +220,38 @@ static void runner_set(ch_pool *p, runner *r, pid_t pid, int fd)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* What a runner starts from: its channel on CH_RUNNER_FD, /dev/null for
+ * stdin and stdout, the host's stderr for its log, and no other descriptor
+ * of the host (libraries open theirs without O_CLOEXEC). Signals start
+ * unblocked at their defaults: the host blocks SIGINT and SIGTERM for
+ * sigwait() and ignores SIGPIPE, and a plugin must not inherit either. */
+static void spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int channel)
+{
+	sigset_t none, defaults;
+
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_adddup2(fa, channel, CH_RUNNER_FD);
+	posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addclosefrom_np(fa, CH_RUNNER_FD + 1);
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGTERM);
+	sigaddset(&defaults, SIGPIPE);
+	posix_spawnattr_init(attr);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &defaults);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+}
+
 static int spawn(ch_pool *p, runner *r)
 {
 	char mem[16], cpu[16], files[16];
 	char *argv[] = {(char *)p->opts.runner_exe, CH_RUNNER_COMMAND, "--memory-mb", mem, "--cpu-s",
 			cpu, "--files", files, NULL};
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	char asan[256], **env;
 	pid_t pid = 0;
 	int sv[2], rc;
@@ -235,13 +261,11 @@ static int spawn(ch_pool *p, runner *r)
 	snprintf(mem, sizeof(mem), "%u", p->opts.memory_mb);
 	snprintf(cpu, sizeof(cpu), "%u", p->opts.cpu_s);
 	snprintf(files, sizeof(files), "%u", p->opts.files);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], CH_RUNNER_FD);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	spawn_setup(&fa, &attr, sv[1]);
 	env = runner_env(p, asan, sizeof(asan));
-	rc = env ? posix_spawn(&pid, p->opts.runner_exe, &fa, NULL, argv, env) : ENOMEM;
+	rc = env ? posix_spawn(&pid, p->opts.runner_exe, &fa, &attr, argv, env) : ENOMEM;
 	runner_env_free(env);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(sv[1]);
 	if (rc != 0) {
@@ -683,6 +707,8 @@ static int call_in(ch_pool *p, runner *r, json_object *req, const char *connecto
 	r->calls++;
 	pthread_mutex_unlock(&p->lock);
 	rc = take_result(m, output, message);
+	if (json_object_get_boolean(json_object_object_get(m, "retire")))
+		stop_runner(p, r); /* its CPU budget is spent: the next call starts afresh */
 	json_object_put(m);
 	return rc;
 }

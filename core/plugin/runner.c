@@ -155,29 +155,58 @@ const ch_host_api *ch_runner_hostapi(void)
 
 /* --- serving --------------------------------------------------------------- */
 
+/* Lowers both limits of @p resource to @p value (0: leaves them), so the
+ * plugin cannot raise them again. */
 static void limit(int resource, rlim_t value)
 {
 	struct rlimit rl;
 
 	if (value == 0 || getrlimit(resource, &rl) != 0)
 		return;
-	rl.rlim_cur = value;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < value)
-		rl.rlim_cur = rl.rlim_max;
+		value = rl.rlim_max;
+	rl.rlim_cur = value;
+	rl.rlim_max = value;
 	setrlimit(resource, &rl);
 }
 
-/* The CPU time one call may use: a soft limit above what is used so far
- * (SIGXCPU ends the runner when a call spins past it). */
-static void limit_cpu_for_call(unsigned cpu_s)
+/*
+ * CPU time: the hard limit, set once to CPU_CALLS calls' worth, bounds what
+ * a plugin can grant itself (it may raise its soft limit up to it). Each
+ * call gets a soft limit cpu_s above what the runner has used so far, so
+ * SIGXCPU ends a call that spins past its share; a runner whose hard limit
+ * cannot cover one more call asks the host to retire it after answering.
+ */
+#define CPU_CALLS 4
+
+/* The soft limit the next call would get. */
+static rlim_t cpu_next(unsigned cpu_s)
 {
 	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return RLIM_INFINITY;
+	return (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1 + cpu_s;
+}
+
+static void limit_cpu_for_call(unsigned cpu_s)
+{
 	struct rlimit rl;
 
-	if (cpu_s == 0 || getrusage(RUSAGE_SELF, &ru) != 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
+	if (cpu_s == 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
 		return;
-	rl.rlim_cur = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 + cpu_s);
+	rl.rlim_cur = cpu_next(cpu_s);
+	if (rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_CPU, &rl);
+}
+
+/* Whether the hard limit leaves less than a call's share. */
+static int cpu_spent(unsigned cpu_s)
+{
+	struct rlimit rl;
+
+	return cpu_s && getrlimit(RLIMIT_CPU, &rl) == 0 && cpu_next(cpu_s) > rl.rlim_max;
 }
 
 static json_object *answer_load(ch_local *l, json_object *req)
@@ -220,6 +249,8 @@ static json_object *answer_call(ch_local *l, json_object *req, unsigned cpu_s)
 	json_object_object_add(m, "status", json_object_new_int(rc));
 	json_object_object_add(m, "output", out ? json_object_new_string(out) : NULL);
 	json_object_object_add(m, "message", msg ? json_object_new_string(msg) : NULL);
+	if (cpu_spent(cpu_s))
+		json_object_object_add(m, "retire", json_object_new_boolean(1));
 	free(out);
 	free(msg);
 	return m;
@@ -266,6 +297,7 @@ int ch_runner_main(int argc, char **argv)
 	(void)memory_mb;
 #endif
 	limit(RLIMIT_NOFILE, files);
+	limit(RLIMIT_CPU, cpu_s ? (rlim_t)CPU_CALLS * (cpu_s + 1) : 0);
 	pthread_mutex_lock(&channel_lock);
 	while (ch_proto_recv(channel_fd, 0, &req) == CH_OK) {
 		json_object *reply;

@@ -278,6 +278,28 @@ START_TEST(plugin_threads_share_the_channel)
 }
 END_TEST
 
+START_TEST(runners_start_clean)
+{
+	th_resp r;
+
+	make_connector(&host, "sandbox", "sandbox");
+	run_test(&host, "sandbox", &r);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	/* nothing of the host's leaks in, signals are the runner's own, and
+	 * the plugin cannot raise its limits (AddressSanitizer cannot run
+	 * under an address-space limit: its memory bound is its own) */
+#if defined(__SANITIZE_ADDRESS__)
+	ck_assert_str_eq(th_str(r.json, "message"), "open fds: none; SIGTERM, SIGINT free; hard "
+						    "limits: AS unlimited, NOFILE 256, CPU 124");
+#else
+	ck_assert_str_eq(th_str(r.json, "message"), "open fds: none; SIGTERM, SIGINT free; hard "
+						    "limits: AS 268435456, NOFILE 256, CPU 124");
+#endif
+	ck_assert(json_object_get_boolean(json_object_object_get(r.json, "valid")));
+	th_resp_free(&r);
+}
+END_TEST
+
 START_TEST(refresh_reaches_the_plugin_cache)
 {
 	th_resp r;
@@ -311,6 +333,24 @@ static void copy_dir_file(const char *dir, const char *file)
 	install_as(dir, file, src);
 }
 
+#define DIR_TEMPLATE "/tmp/connhub-plugins-XXXXXX"
+
+/* Makes @p dir (a DIR_TEMPLATE copy) a plugins directory holding only
+ * faults.so: a host on it starts without waiting out the load faults. */
+static void faults_only_dir(char *dir)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	copy_dir_file(dir, "faults.so");
+}
+
+static void drop_dir(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
 static void rescan(const th_host *h)
 {
 	th_resp r;
@@ -335,12 +375,11 @@ static void crash_times(const th_host *h, int n)
 START_TEST(quarantine_reset_and_replacement)
 {
 	static const char *const args[] = {"--quarantine-crashes", "3", NULL};
-	char dir[] = "/tmp/connhub-quarantine-XXXXXX", cmd[300];
+	char dir[] = DIR_TEMPLATE;
 	th_host h;
 	th_resp r;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	copy_dir_file(dir, "faults.so");
+	faults_only_dir(dir);
 	th_start(&h, dir, args);
 	make_connector(&h, "boom", "segv");
 	make_connector(&h, "fine", "ok");
@@ -388,8 +427,7 @@ START_TEST(quarantine_reset_and_replacement)
 			       "admin must rescan the plugins");
 	th_resp_free(&r);
 	stop_checking_runners(&h);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	drop_dir(dir);
 }
 END_TEST
 
@@ -458,12 +496,14 @@ START_TEST(full_queue_is_503_with_retry_after)
 {
 	static const char *const args[] = {"--plugin-runners", "1", "--plugin-queue", "0",
 					   "--plugin-timeout-ms", "3000", NULL};
+	char dir[] = DIR_TEMPLATE;
 	struct slow_call c;
 	pthread_t th;
 	th_host h;
 	th_resp r;
 
-	th_start(&h, CH_TEST_FAULTS, args);
+	faults_only_dir(dir);
+	th_start(&h, dir, args);
 	make_connector(&h, "stuck", "hang");
 	make_connector(&h, "fine", "ok");
 	start_slow_call(&h, &c, "stuck", 1, &th);
@@ -483,6 +523,7 @@ START_TEST(full_queue_is_503_with_retry_after)
 	pthread_join(th, NULL);
 	ck_assert_int_eq(c.status, 504);
 	stop_checking_runners(&h);
+	drop_dir(dir);
 }
 END_TEST
 
@@ -501,13 +542,15 @@ START_TEST(per_operation_deadlines)
 	static const char *const args[] = {"--plugin-runners", "1", "--plugin-queue", "1",
 					   "--plugin-timeout-ms", "4000",
 					   "--plugin-op-timeout-ms", "refresh=1000", NULL};
+	char dir[] = DIR_TEMPLATE;
 	struct slow_call c;
 	pthread_t th;
 	int64_t t0;
 	th_host h;
 	th_resp r;
 
-	th_start(&h, CH_TEST_FAULTS, args);
+	faults_only_dir(dir);
+	th_start(&h, dir, args);
 	make_connector(&h, "slowpoke", "slow"); /* takes two seconds */
 	make_connector(&h, "stuck", "hang");
 	make_connector(&h, "fine", "ok");
@@ -531,6 +574,33 @@ START_TEST(per_operation_deadlines)
 	pthread_join(th, NULL);
 	ck_assert_msg(c.status == 504, "the hanging test answered %ld", c.status);
 	stop_checking_runners(&h);
+	drop_dir(dir);
+}
+END_TEST
+
+/* --- resource limits -------------------------------------------------------------- */
+
+START_TEST(cpu_limit_stops_a_spinning_call)
+{
+	static const char *const args[] = {"--plugin-cpu-s", "1", "--plugin-timeout-ms", "30000",
+					   NULL};
+	char dir[] = DIR_TEMPLATE;
+	th_host h;
+	th_resp r;
+
+	faults_only_dir(dir);
+	th_start(&h, dir, args);
+	make_connector(&h, "spinner", "spin");
+	make_connector(&h, "fine", "ok");
+	note_pids(&h);
+	run_test(&h, "spinner", &r);
+	assert_detail(&r, 502, "plugin faults.so exceeded its CPU time limit during test (SIGXCPU)");
+	th_resp_free(&r);
+	run_test(&h, "fine", &r);
+	ck_assert_int_eq(r.status, 200);
+	th_resp_free(&r);
+	stop_checking_runners(&h);
+	drop_dir(dir);
 }
 END_TEST
 
@@ -572,6 +642,7 @@ static Suite *suite(void)
 	tcase_add_test(shared, runtime_counts_calls_and_crashes);
 	tcase_add_test(shared, refresh_reaches_the_plugin_cache);
 	tcase_add_test(shared, plugin_threads_share_the_channel);
+	tcase_add_test(shared, runners_start_clean);
 	tcase_add_test(shared, reset_needs_admin);
 	suite_add_tcase(s, shared);
 	tcase_set_timeout(own, 120);
@@ -579,6 +650,7 @@ static Suite *suite(void)
 	tcase_add_test(own, quarantine_reset_and_replacement);
 	tcase_add_test(own, full_queue_is_503_with_retry_after);
 	tcase_add_test(own, per_operation_deadlines);
+	tcase_add_test(own, cpu_limit_stops_a_spinning_call);
 	tcase_add_test(own, no_runner_outlives_the_host);
 	suite_add_tcase(s, own);
 	return s;

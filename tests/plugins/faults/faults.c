@@ -7,15 +7,19 @@
  * a reply), "oversized" (writes a 4 GiB length prefix on it), "garbage"
  * (writes a frame of no JSON on it), "slow" (takes two seconds), "threads"
  * (several threads log and use the cache at once; the result says whether
- * every exchange came back right).
+ * every exchange came back right), "sandbox" (reports what the runner
+ * inherited and its hard limits), "spin" (burns CPU without end).
  * Refresh misbehaves the same way, then logs a line and uses the cache
  * through the host.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,6 +76,9 @@ static void misbehave(const char *mode)
 	else if (strcmp(mode, "hang") == 0)
 		for (;;)
 			pause();
+	else if (strcmp(mode, "spin") == 0)
+		for (volatile unsigned long n = 0;; n++)
+			;
 	else if (strcmp(mode, "slow") == 0)
 		nanosleep(&(struct timespec){.tv_sec = 2}, NULL);
 	else if (strcmp(mode, "hog") == 0)
@@ -158,11 +165,49 @@ static json_object *chatter(ch_call *call)
 	return ch_sdk_test_result(wrong == 0, wrong ? CH_FAILURE_SYSTEM : NULL, msg);
 }
 
+/* The hard limit of @p resource, as text. */
+static const char *hard_limit(int resource, char *buf, size_t len)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) != 0 || rl.rlim_max == RLIM_INFINITY)
+		return "unlimited";
+	snprintf(buf, len, "%llu", (unsigned long long)rl.rlim_max);
+	return buf;
+}
+
+/* "sandbox": what the runner inherited from the host (open descriptors
+ * beyond its channel, blocked signals) and the limits the plugin cannot
+ * raise. */
+static json_object *sandbox(ch_call *call)
+{
+	char fds[96] = "", msg[256], as[24], nofile[24], cpu[24];
+	sigset_t blocked;
+	struct sigaction term;
+	size_t n = 0;
+	int clean;
+
+	(void)call;
+	for (int fd = RUNNER_FD + 1; fd < 1024 && n + 8 < sizeof(fds); fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n += (size_t)snprintf(fds + n, sizeof(fds) - n, " %d", fd);
+	pthread_sigmask(SIG_BLOCK, NULL, &blocked);
+	sigaction(SIGTERM, NULL, &term);
+	clean = n == 0 && !sigismember(&blocked, SIGTERM) && !sigismember(&blocked, SIGINT) &&
+		term.sa_handler == SIG_DFL;
+	snprintf(msg, sizeof(msg), "open fds:%s; SIGTERM, SIGINT %s; hard limits: AS %s, NOFILE %s, "
+		 "CPU %s", n ? fds : " none", clean ? "free" : "blocked or caught",
+		 hard_limit(RLIMIT_AS, as, sizeof(as)), hard_limit(RLIMIT_NOFILE, nofile, sizeof(nofile)),
+		 hard_limit(RLIMIT_CPU, cpu, sizeof(cpu)));
+	return ch_sdk_test_result(clean, clean ? NULL : CH_FAILURE_SYSTEM, msg);
+}
+
 static const struct {
 	const char *mode;
 	json_object *(*run)(ch_call *call);
 } checks[] = {
 	{"threads", chatter},
+	{"sandbox", sandbox},
 };
 
 static int faulty_test(ch_call *call, const char *in, char **out)
@@ -234,7 +279,7 @@ static const ch_type_desc faulty = {
 	.description = "Misbehaves on request.",
 	.license = CH_LICENSE_FREE,
 	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
-			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\",\"threads\"]}},\"required\":[\"mode\"]}",
+			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\",\"threads\",\"sandbox\",\"spin\"]}},\"required\":[\"mode\"]}",
 	.setup = faulty_setup,
 	.test = faulty_test,
 	.refresh = faulty_refresh,
