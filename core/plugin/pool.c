@@ -165,9 +165,11 @@ struct ch_pool {
 
 #if defined(__SANITIZE_ADDRESS__)
 /* No RLIMIT_AS under AddressSanitizer: bound the runner's memory through the
- * sanitizer instead, and let a plugin's fatal signals end the runner as they
- * would without it (so the host can name them). A new array per spawn:
- * several threads may start runners at once. */
+ * sanitizer instead (past soft_rss_limit_mb malloc returns NULL, as past
+ * RLIMIT_AS; hard_rss_limit_mb backs it for memory got otherwise), and let
+ * a plugin's fatal signals end the runner as they would without it (so the
+ * host can name them). A new array per spawn: several threads may start
+ * runners at once. */
 static char **runner_env(const ch_pool *p, char *asan, size_t len)
 {
 	size_t n = 0;
@@ -183,9 +185,10 @@ static char **runner_env(const ch_pool *p, char *asan, size_t len)
 		if (strncmp(*e, "ASAN_OPTIONS=", 13) != 0)
 			env[n++] = *e;
 	snprintf(asan, len,
-		 "ASAN_OPTIONS=hard_rss_limit_mb=%u:allocator_may_return_null=1:detect_leaks=0:"
-		 "handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigfpe=0:handle_sigill=0",
-		 p->opts.memory_mb ? p->opts.memory_mb : 1024);
+		 "ASAN_OPTIONS=soft_rss_limit_mb=%u:hard_rss_limit_mb=%u:allocator_may_return_null=1:"
+		 "detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigfpe=0:"
+		 "handle_sigill=0",
+		 p->opts.memory_mb, p->opts.memory_mb ? 4 * p->opts.memory_mb : 1024);
 	env[n] = asan;
 	return env;
 }
@@ -301,7 +304,8 @@ static int reap(pid_t pid, int *killed)
 	return status;
 }
 
-static void describe_death(int status, int killed, const char *during, char *out, size_t len)
+static void describe_death(const ch_pool *p, int status, int killed, const char *during,
+			   char *out, size_t len)
 {
 	if (killed)
 		snprintf(out, len, "closed its channel during %s and was killed", during);
@@ -310,6 +314,9 @@ static void describe_death(int status, int killed, const char *during, char *out
 	else if (WIFSIGNALED(status))
 		snprintf(out, len, "crashed with SIG%s during %s", sigabbrev_np(WTERMSIG(status)),
 			 during);
+	else if (p->opts.memory_mb && WEXITSTATUS(status) == CH_RUNNER_EXIT_MEMORY)
+		snprintf(out, len, "ran out of memory during %s (the %u MiB limit)", during,
+			 p->opts.memory_mb);
 	else
 		snprintf(out, len, "exited with status %d during %s", WEXITSTATUS(status), during);
 }
@@ -463,7 +470,7 @@ static int runner_failed(ch_pool *p, runner *r, int rc, const char *during, cons
 	if (rc == CH_E_TIMEOUT)
 		describe_timeout(d, what, len);
 	else if (!violation)
-		describe_death(status, killed, during, what, len);
+		describe_death(p, status, killed, during, what, len);
 	if (rc != CH_E_TIMEOUT) {
 		if (p->h)
 			health_crash(p->h, &p->opts, what);

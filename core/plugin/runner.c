@@ -8,6 +8,7 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -153,6 +154,68 @@ const ch_host_api *ch_runner_hostapi(void)
 	return &runner_api;
 }
 
+/* --- a fatal signal at the memory limit ------------------------------------ */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMORY_FIELD 1 /* resident pages: AddressSanitizer's soft RSS limit */
+/* Out of memory, the sanitizer's bookkeeping before a noreturn call fails. */
+#define NOT_SANITIZED __attribute__((no_sanitize_address))
+#else
+#define MEMORY_FIELD 0 /* the address space: RLIMIT_AS */
+#define NOT_SANITIZED
+#endif
+
+static long memory_limit_pages; /* 0: no limit */
+
+/* The process's size in pages as its limit counts it, from
+ * /proc/self/statm, with async-signal-safe calls only. */
+static long memory_pages(void)
+{
+	char buf[128];
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC), field = MEMORY_FIELD;
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	long v = 0;
+
+	if (fd >= 0)
+		close(fd);
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != ' ')
+			v = v * 10 + (buf[i] - '0');
+		else if (field-- == 0)
+			break;
+		else
+			v = 0;
+	}
+	return v;
+}
+
+/* A plugin that runs out of memory mostly dies of what follows: an abort
+ * on a NULL from malloc, a write through it. Such a death within an eighth
+ * of the limit exits with CH_RUNNER_EXIT_MEMORY, so the host can say the
+ * limit stopped it; any other goes on to die of its own signal. */
+NOT_SANITIZED static void on_fatal(int sig)
+{
+	if (memory_pages() >= memory_limit_pages - memory_limit_pages / 8)
+		_exit(CH_RUNNER_EXIT_MEMORY);
+	raise(sig); /* pending until this returns, then the default action */
+}
+
+static void watch_memory(unsigned memory_mb)
+{
+	static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
+	static char altstack[64 * 1024]; /* a stack overflow must reach on_fatal too */
+	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
+	struct sigaction sa = {.sa_handler = on_fatal, .sa_flags = SA_RESETHAND | SA_ONSTACK};
+
+	if (memory_mb == 0)
+		return;
+	memory_limit_pages = (long)memory_mb * (1024 * 1024 / sysconf(_SC_PAGESIZE));
+	sigaltstack(&ss, NULL);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+}
+
 /* --- serving --------------------------------------------------------------- */
 
 /* Lowers both limits of @p resource to @p value (0: leaves them), so the
@@ -291,11 +354,10 @@ int ch_runner_main(int argc, char **argv)
 	channel_fd = CH_RUNNER_FD;
 #if !defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer reserves terabytes of address space: it cannot run
-	 * under RLIMIT_AS (its own hard_rss_limit_mb is set instead). */
+	 * under RLIMIT_AS (its own soft_rss_limit_mb is set instead). */
 	limit(RLIMIT_AS, (rlim_t)memory_mb * 1024 * 1024);
-#else
-	(void)memory_mb;
 #endif
+	watch_memory(memory_mb);
 	limit(RLIMIT_NOFILE, files);
 	limit(RLIMIT_CPU, cpu_s ? (rlim_t)CPU_CALLS * (cpu_s + 1) : 0);
 	pthread_mutex_lock(&channel_lock);

@@ -25,14 +25,16 @@
 
 #include <connhub/sdk.h>
 
+/* Grows as a leaking plugin does, a few MiB at a time, touching what it
+ * gets, and aborts when malloc fails. */
 static void hog(void)
 {
 	for (;;) {
-		char *p = malloc(64 * 1024 * 1024);
+		char *p = malloc(4 * 1024 * 1024);
 
 		if (!p)
 			abort();
-		memset(p, 1, 64 * 1024 * 1024);
+		memset(p, 1, 4 * 1024 * 1024);
 	}
 }
 
