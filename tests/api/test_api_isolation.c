@@ -1,10 +1,13 @@
 /*
  * Plugin isolation over HTTP: plugins that crash or hang while loading are
- * rejected with the reason; operations that segfault, abort, hang, exhaust
- * memory, exit or scribble on stdout answer 502/504 with a readable reason
- * while other traffic flows untouched; a plugin that keeps crashing is
- * quarantined until an admin resets it or its file changes; a busy plugin
- * answers 503 with Retry-After; no runner outlives the host.
+ * rejected with the reason, at start or by a rescan under traffic;
+ * operations that segfault, abort, hang, exhaust memory, exit, flood or
+ * break their channel answer 502/504 with a readable reason while other
+ * traffic flows untouched; the host API works through a runner; runners
+ * start clean and within hard limits; a plugin that keeps crashing is
+ * quarantined until an admin resets it or its file changes; deadlines are
+ * per operation; a busy plugin answers 503 with Retry-After while one slow
+ * call leaves the other runners free; no runner outlives its host.
  */
 #include <check.h>
 #include <curl/curl.h>
@@ -114,6 +117,54 @@ static void note_pids(const th_host *h)
 		if (pid && nseen < MAX_PIDS)
 			seen_pids[nseen++] = json_object_get_int(pid);
 	}
+	th_resp_free(&r);
+}
+
+/* --- plugins directories of a test's own ----------------------------------- */
+
+/* Puts a copy of @p src as @p dir/@p file, replacing it the way an operator
+ * should: a new file renamed over the old one (runners still map the old). */
+static void install_as(const char *dir, const char *file, const char *src)
+{
+	char cmd[1200];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/%s.tmp' && mv '%s/%s.tmp' '%s/%s'", src, dir, file,
+		 dir, file, dir, file);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void copy_dir_file(const char *dir, const char *file)
+{
+	char src[600];
+
+	snprintf(src, sizeof(src), "%s/%s", CH_TEST_FAULTS, file);
+	install_as(dir, file, src);
+}
+
+#define DIR_TEMPLATE "/tmp/connhub-plugins-XXXXXX"
+
+/* Makes @p dir (a DIR_TEMPLATE copy) a plugins directory holding only
+ * faults.so: a host on it starts without waiting out the load faults. */
+static void faults_only_dir(char *dir)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	copy_dir_file(dir, "faults.so");
+}
+
+static void drop_dir(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void rescan(const th_host *h)
+{
+	th_resp r;
+
+	ck_assert_int_eq(th_request(h, "POST", "/api/v1/plugins/rescan", NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.status, 200);
 	th_resp_free(&r);
 }
 
@@ -237,6 +288,41 @@ START_TEST(operation_faults_answer_and_traffic_flows)
 }
 END_TEST
 
+START_TEST(load_faults_during_traffic)
+{
+	static const char *const args[] = {"--plugin-load-timeout-ms", "2000", NULL};
+	char dir[] = DIR_TEMPLATE;
+	th_host h;
+	traffic t = {.h = &h};
+	pthread_t th;
+	th_resp r;
+	json_object *e;
+
+	faults_only_dir(dir);
+	th_start(&h, dir, args);
+	note_pids(&h);
+	ck_assert_int_eq(pthread_create(&th, NULL, drive, &t), 0);
+	copy_dir_file(dir, "crash_entry.so");
+	copy_dir_file(dir, "hang_entry.so");
+	ck_assert_int_eq(th_request(&h, "POST", "/api/v1/plugins/rescan", NULL, NULL, &r), 0);
+	t.stop = 1;
+	pthread_join(th, NULL);
+	ck_assert_int_eq(r.status, 200);
+	e = plugin_entry(&r, "crash_entry.so");
+	ck_assert_str_eq(th_str(e, "reason"), "crashed with SIGSEGV during load");
+	e = plugin_entry(&r, "hang_entry.so");
+	ck_assert_str_eq(th_str(e, "reason"), "did not answer within 2 s");
+	ck_assert_str_eq(th_str(plugin_entry(&r, "faults.so"), "status"), "loaded");
+	th_resp_free(&r);
+	ck_assert_msg(t.errors == 0, "%d of %d background requests failed, first: %s", t.errors,
+		      t.requests, t.first_error);
+	ck_assert_int_gt(t.requests, 10);
+	note_pids(&h);
+	stop_checking_runners(&h);
+	drop_dir(dir);
+}
+END_TEST
+
 START_TEST(runtime_counts_calls_and_crashes)
 {
 	th_resp r;
@@ -292,65 +378,93 @@ START_TEST(runners_start_clean)
 }
 END_TEST
 
-START_TEST(refresh_reaches_the_plugin_cache)
+/* Whether a line of the host's log holds @p text. */
+static int log_has(const th_host *h, const char *text)
 {
+	FILE *f = fopen(h->log_path, "r");
+	char line[4096];
+	int found = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
+
+static void assert_message(const th_resp *r, const char *message)
+{
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	ck_assert_str_eq(th_str(r->json, "message"), message);
+}
+
+START_TEST(host_api_through_a_runner)
+{
+	char line[200];
 	th_resp r;
 
-	make_connector(&host, "cached", "ok");
-	ck_assert_int_eq(th_request(&host, "POST", "/api/v1/connectors/cached/refresh", NULL, NULL, &r),
-			 0);
+	make_connector(&host, "cached", "cache");
+	make_connector(&host, "failing", "error");
+	/* a value put in one call is there for the next */
+	run_test(&host, "cached", &r);
+	assert_message(&r, "cache: miss");
+	th_resp_free(&r);
+	run_test(&host, "cached", &r);
+	assert_message(&r, "cache: hit 1");
+	th_resp_free(&r);
+	/* refresh clears it; the plugin's log line reaches the host's log */
+	run_op(&host, "cached", "refresh", &r);
 	ck_assert_int_eq(r.status, 204);
+	th_resp_free(&r);
+	run_test(&host, "cached", &r);
+	assert_message(&r, "cache: miss");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&host, "GET", "/api/v1/connectors/cached", NULL, NULL, &r), 0);
+	snprintf(line, sizeof(line), "INFO  plugin faults.so %s: refresh called", th_str(r.json, "id"));
+	th_resp_free(&r);
+	ck_assert_msg(log_has(&host, line), "the host's log lacks \"%s\"", line);
+	/* error_set's message reaches the caller: the problem of a refresh,
+	 * the result of a test */
+	run_op(&host, "failing", "refresh", &r);
+	assert_detail(&r, 422, "the fixture was asked to fail");
+	ck_assert_str_eq(th_str(r.json, "type"), "urn:connhub:problem:configuration-error");
+	th_resp_free(&r);
+	run_test(&host, "failing", &r);
+	assert_message(&r, "the fixture was asked to fail");
+	ck_assert_str_eq(th_str(r.json, "failure_type"), "config_error");
 	th_resp_free(&r);
 }
 END_TEST
 
-/* --- quarantine ------------------------------------------------------------------- */
-
-/* Puts a copy of @p src as @p dir/@p file, replacing it the way an operator
- * should: a new file renamed over the old one (runners still map the old). */
-static void install_as(const char *dir, const char *file, const char *src)
+START_TEST(isolation_none_serves_in_process)
 {
-	char cmd[1200];
-
-	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/%s.tmp' && mv '%s/%s.tmp' '%s/%s'", src, dir, file,
-		 dir, file, dir, file);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static void copy_dir_file(const char *dir, const char *file)
-{
-	char src[600];
-
-	snprintf(src, sizeof(src), "%s/%s", CH_TEST_FAULTS, file);
-	install_as(dir, file, src);
-}
-
-#define DIR_TEMPLATE "/tmp/connhub-plugins-XXXXXX"
-
-/* Makes @p dir (a DIR_TEMPLATE copy) a plugins directory holding only
- * faults.so: a host on it starts without waiting out the load faults. */
-static void faults_only_dir(char *dir)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	copy_dir_file(dir, "faults.so");
-}
-
-static void drop_dir(const char *dir)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static void rescan(const th_host *h)
-{
+	static const char *const args[] = {"--plugin-isolation", "none", NULL};
+	char dir[] = DIR_TEMPLATE;
+	th_host h;
 	th_resp r;
+	json_object *e;
 
-	ck_assert_int_eq(th_request(h, "POST", "/api/v1/plugins/rescan", NULL, NULL, &r), 0);
-	ck_assert_int_eq(r.status, 200);
+	faults_only_dir(dir);
+	th_start(&h, dir, args);
+	make_connector(&h, "cached", "cache");
+	run_test(&h, "cached", &r);
+	assert_message(&r, "cache: miss");
 	th_resp_free(&r);
+	run_test(&h, "cached", &r);
+	assert_message(&r, "cache: hit 1");
+	th_resp_free(&r);
+	ck_assert_int_eq(th_request(&h, "GET", "/api/v1/plugins", NULL, NULL, &r), 0);
+	e = plugin_entry(&r, "faults.so");
+	ck_assert_str_eq(th_str(e, "status"), "loaded");
+	ck_assert(json_object_object_get_ex(e, "runtime", NULL));
+	ck_assert_ptr_null(json_object_object_get(e, "runtime")); /* no runners */
+	th_resp_free(&r);
+	ck_assert_int_eq(th_stop(&h), 0);
+	drop_dir(dir);
 }
+END_TEST
+
+/* --- quarantine ------------------------------------------------------------------- */
 
 static void crash_times(const th_host *h, int n)
 {
@@ -519,6 +633,35 @@ START_TEST(full_queue_is_503_with_retry_after)
 }
 END_TEST
 
+START_TEST(a_slow_call_does_not_block_others)
+{
+	static const char *const args[] = {"--plugin-runners", "2", "--plugin-timeout-ms", "4000",
+					   NULL};
+	char dir[] = DIR_TEMPLATE;
+	struct slow_call c;
+	pthread_t th;
+	th_host h;
+	th_resp r;
+
+	faults_only_dir(dir);
+	th_start(&h, dir, args);
+	make_connector(&h, "stuck", "hang");
+	make_connector(&h, "fine", "ok");
+	start_slow_call(&h, &c, "stuck", 1, &th);
+	for (int i = 0; i < 3; i++) {
+		run_test(&h, "fine", &r); /* by the other runner */
+		ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+		th_resp_free(&r);
+	}
+	ck_assert_int_eq(c.status, 0); /* answered while the hanging call is in flight */
+	note_pids(&h);
+	pthread_join(th, NULL);
+	ck_assert_int_eq(c.status, 504);
+	stop_checking_runners(&h);
+	drop_dir(dir);
+}
+END_TEST
+
 /* --- deadlines ------------------------------------------------------------------- */
 
 static int64_t now_ms(void)
@@ -596,32 +739,6 @@ START_TEST(cpu_limit_stops_a_spinning_call)
 }
 END_TEST
 
-/* --- no runner outlives the host ------------------------------------------------- */
-
-static void assert_pids_gone(void)
-{
-	for (int i = 0; i < nseen; i++)
-		ck_assert_msg(kill(seen_pids[i], 0) == -1 && errno == ESRCH,
-			      "runner %d is still alive after the host stopped", seen_pids[i]);
-}
-
-START_TEST(no_runner_outlives_the_host)
-{
-	th_host h;
-	th_resp r;
-
-	nseen = 0;
-	th_start(&h, CH_TEST_FAULTS, fault_args);
-	make_connector(&h, "a", "ok");
-	run_test(&h, "a", &r);
-	th_resp_free(&r);
-	note_pids(&h);
-	ck_assert_int_gt(nseen, 0);
-	ck_assert_int_eq(th_stop(&h), 0);
-	assert_pids_gone();
-}
-END_TEST
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create("api_isolation");
@@ -632,7 +749,7 @@ static Suite *suite(void)
 	tcase_set_timeout(shared, 120);
 	tcase_add_test(shared, load_faults_are_rejected_with_reason);
 	tcase_add_test(shared, runtime_counts_calls_and_crashes);
-	tcase_add_test(shared, refresh_reaches_the_plugin_cache);
+	tcase_add_test(shared, host_api_through_a_runner);
 	tcase_add_test(shared, plugin_threads_share_the_channel);
 	tcase_add_test(shared, runners_start_clean);
 	tcase_add_test(shared, reset_needs_admin);
@@ -643,7 +760,9 @@ static Suite *suite(void)
 	tcase_add_test(own, full_queue_is_503_with_retry_after);
 	tcase_add_test(own, per_operation_deadlines);
 	tcase_add_test(own, cpu_limit_stops_a_spinning_call);
-	tcase_add_test(own, no_runner_outlives_the_host);
+	tcase_add_test(own, a_slow_call_does_not_block_others);
+	tcase_add_test(own, load_faults_during_traffic);
+	tcase_add_test(own, isolation_none_serves_in_process);
 	suite_add_tcase(s, own);
 	return s;
 }

@@ -8,9 +8,10 @@
  * (writes a frame of no JSON on it), "slow" (takes two seconds), "threads"
  * (several threads log and use the cache at once; the result says whether
  * every exchange came back right), "sandbox" (reports what the runner
- * inherited and its hard limits), "spin" (burns CPU without end).
- * Refresh misbehaves the same way, then logs a line and uses the cache
- * through the host.
+ * inherited and its hard limits), "spin" (burns CPU without end), "cache"
+ * (reports and sets the cache), "error" (fails with a message through the
+ * host). Refresh misbehaves the same way, then logs a line; setup is a
+ * one-step wizard asking for the mode.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -95,18 +96,6 @@ static void misbehave(const char *mode)
 		scribble((const unsigned char *)"\0\0\0\5hello", 9);
 	else if (strcmp(mode, "stdout") == 0 && write(STDOUT_FILENO, "\x00\xffgarbage\n", 10) < 0)
 		return;
-}
-
-/* Parses the input and misbehaves as its configuration's mode says. */
-static int behave(ch_call *call, const char *in)
-{
-	json_object *input = NULL;
-	int rc = ch_sdk_input(call, in, &input);
-
-	if (rc == CH_OK)
-		misbehave(ch_sdk_str(ch_sdk_obj(input, "config"), "mode", "ok"));
-	json_object_put(input);
-	return rc;
 }
 
 /* --- modes whose test reports what it found ------------------------------ */
@@ -204,48 +193,73 @@ static json_object *sandbox(ch_call *call)
 	return ch_sdk_test_result(clean, clean ? NULL : CH_FAILURE_SYSTEM, msg);
 }
 
+/* "cache": what the host's cache held under "n" since the last call,
+ * which then stores "1" there. */
+static json_object *cached(ch_call *call)
+{
+	const ch_host_api *api = ch_sdk_host();
+	char *v = NULL, msg[64];
+
+	if (api->cache_get(call, "n", &v) == CH_OK)
+		snprintf(msg, sizeof(msg), "cache: hit %s", v);
+	else
+		snprintf(msg, sizeof(msg), "cache: miss");
+	api->free(v);
+	api->cache_put(call, "n", "1", 0);
+	return ch_sdk_test_result(true, NULL, msg);
+}
+
 static const struct {
 	const char *mode;
 	json_object *(*run)(ch_call *call);
 } checks[] = {
 	{"threads", chatter},
 	{"sandbox", sandbox},
+	{"cache", cached},
 };
+
+/* Parses the input, then misbehaves as its configuration's mode says (or
+ * fails through the host: "error"). @p input stays the caller's. */
+static int behave(ch_call *call, const char *in, json_object **input, const char **mode)
+{
+	int rc = ch_sdk_input(call, in, input);
+
+	if (rc != CH_OK)
+		return rc;
+	*mode = ch_sdk_str(ch_sdk_obj(*input, "config"), "mode", "ok");
+	if (strcmp(*mode, "error") == 0)
+		return ch_sdk_fail(call, CH_E_CONFIG, "the fixture was asked to fail");
+	misbehave(*mode);
+	return CH_OK;
+}
 
 static int faulty_test(ch_call *call, const char *in, char **out)
 {
 	json_object *input = NULL, *res = NULL;
-	int rc = ch_sdk_input(call, in, &input);
-	const char *mode;
+	const char *mode = NULL;
+	int rc = behave(call, in, &input, &mode);
 
-	if (rc != CH_OK)
-		return rc;
-	mode = ch_sdk_str(ch_sdk_obj(input, "config"), "mode", "ok");
-	misbehave(mode);
-	for (size_t i = 0; i < CH_SDK_COUNT(checks) && !res; i++)
+	for (size_t i = 0; rc == CH_OK && i < CH_SDK_COUNT(checks) && !res; i++)
 		if (strcmp(mode, checks[i].mode) == 0)
 			res = checks[i].run(call);
+	if (rc == CH_OK)
+		rc = ch_sdk_output(call, res ? res : ch_sdk_test_result(true, NULL, "behaved"), out);
 	json_object_put(input);
-	return ch_sdk_output(call, res ? res : ch_sdk_test_result(true, NULL, "behaved"), out);
+	return rc;
 }
 
+/* Refresh misbehaves as test does, then logs through the host. */
 static int faulty_refresh(ch_call *call, const char *in, char **out)
 {
-	const ch_host_api *api = ch_sdk_host();
-	char *v = NULL;
-	json_object *res;
-	int rc = behave(call, in);
+	json_object *input = NULL;
+	const char *mode = NULL;
+	int rc = behave(call, in, &input, &mode);
 
+	json_object_put(input);
 	if (rc != CH_OK)
 		return rc;
-	res = json_object_new_object();
 	ch_sdk_log(call, CH_LOG_INFO, "refresh called");
-	if (api->cache_get(call, "n", &v) == CH_OK) {
-		json_object_object_add(res, "cached", json_object_new_string(v));
-		api->free(v);
-	}
-	api->cache_put(call, "n", "1", 0);
-	return ch_sdk_output(call, res, out);
+	return ch_sdk_output(call, json_object_new_object(), out);
 }
 
 static const ch_field faulty_fields[] = {
@@ -281,7 +295,7 @@ static const ch_type_desc faulty = {
 	.description = "Misbehaves on request.",
 	.license = CH_LICENSE_FREE,
 	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
-			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\",\"threads\",\"sandbox\",\"spin\"]}},\"required\":[\"mode\"]}",
+			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\",\"threads\",\"sandbox\",\"spin\",\"cache\",\"error\"]}},\"required\":[\"mode\"]}",
 	.setup = faulty_setup,
 	.test = faulty_test,
 	.refresh = faulty_refresh,
