@@ -130,6 +130,13 @@ const struct ch_schema *ch_type_schema(const ch_type *type);
 int ch_type_has_op(const ch_type *type, ch_op op);
 
 /**
+ * Within the plugin module: sets *@p reason to a sentence (malloc'd, the
+ * caller's) for a reason or message out-parameter.
+ * @return @p code, or CH_E_NOMEM when the sentence cannot be made.
+ */
+int ch_plugin_reason(char **reason, int code, const char *fmt, ...) CH_PRINTF(3, 4);
+
+/**
  * Calls one operation of a type.
  * @param connector_id  the connector the call is about (for the cache), or
  *                      NULL.

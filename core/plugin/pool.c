@@ -352,21 +352,6 @@ static void limit_text(unsigned ms, char *out, size_t len)
 		snprintf(out, len, "%u ms", ms);
 }
 
-/* Sets *message to the sentence and returns @p rc. */
-static int fail_with(char **message, int rc, const char *fmt, ...) CH_PRINTF(3, 4);
-
-static int fail_with(char **message, int rc, const char *fmt, ...)
-{
-	char text[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	*message = strdup(text);
-	return rc;
-}
-
 static json_object *reply_status(int rc)
 {
 	json_object *m = json_object_new_object();
@@ -647,11 +632,11 @@ static int acquire(ch_pool *p, const deadline *d, runner **out, char **message)
 	pthread_mutex_unlock(&p->lock);
 	limit_text(d->limit_ms, limit, sizeof(limit));
 	if (rc == CH_E_BUSY)
-		return fail_with(message, rc, "every runner of plugin %s is busy and its queue is "
-				 "full; retry %s later", p->file, d->what);
+		return ch_plugin_reason(message, rc, "every runner of plugin %s is busy and its "
+					"queue is full; retry %s later", p->file, d->what);
 	if (rc == CH_E_TIMEOUT)
-		return fail_with(message, rc, "no runner of plugin %s was free for %s within %s",
-				 p->file, d->what, limit);
+		return ch_plugin_reason(message, rc, "no runner of plugin %s was free for %s "
+					"within %s", p->file, d->what, limit);
 	return rc;
 }
 
@@ -697,9 +682,10 @@ static int call_in(ch_pool *p, runner *r, json_object *req, const char *connecto
 	int rc = r->pid > 0 ? CH_OK : start_runner(p, r, d, NULL, &why);
 
 	if (rc != CH_OK) {
-		rc = fail_with(message, rc == CH_E_TIMEOUT || rc == CH_E_CRASHED ? rc : CH_E_UNAVAILABLE,
-			       "plugin %s could not be restarted for %s: %s", p->file, d->what,
-			       why ? why : "no runner could be started");
+		if (rc != CH_E_TIMEOUT && rc != CH_E_CRASHED)
+			rc = CH_E_UNAVAILABLE; /* it refused the file, or serves other types */
+		rc = ch_plugin_reason(message, rc, "plugin %s could not be restarted for %s: %s",
+				      p->file, d->what, why ? why : "no runner could be started");
 		free(why);
 		return rc;
 	}
@@ -708,7 +694,7 @@ static int call_in(ch_pool *p, runner *r, json_object *req, const char *connecto
 		rc = converse(p, r, connector, "result", d->at, &m);
 	if (rc != CH_OK) {
 		rc = runner_failed(p, r, rc, d->what, d, what, sizeof(what));
-		return fail_with(message, rc, "plugin %s %s", p->file, what);
+		return ch_plugin_reason(message, rc, "plugin %s %s", p->file, what);
 	}
 	pthread_mutex_lock(&p->lock);
 	r->calls++;

@@ -218,6 +218,16 @@ static void *drive(void *arg)
 	return NULL;
 }
 
+/* Stops the traffic and checks none of it failed. */
+static void traffic_stop(traffic *t, pthread_t th)
+{
+	t->stop = 1;
+	pthread_join(th, NULL);
+	ck_assert_msg(t->errors == 0, "%d of %d background requests failed, first: %s", t->errors,
+		      t->requests, t->first_error);
+	ck_assert_int_gt(t->requests, 10);
+}
+
 struct fault_case {
 	const char *mode;
 	long status;
@@ -279,11 +289,7 @@ START_TEST(operation_faults_answer_and_traffic_flows)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert(json_object_get_boolean(json_object_object_get(r.json, "valid")));
 	th_resp_free(&r);
-	t.stop = 1;
-	pthread_join(th, NULL);
-	ck_assert_msg(t.errors == 0, "%d of %d background requests failed, first: %s", t.errors,
-		      t.requests, t.first_error);
-	ck_assert_int_gt(t.requests, 10);
+	traffic_stop(&t, th);
 	stop_checking_runners(&h);
 }
 END_TEST
@@ -305,8 +311,7 @@ START_TEST(load_faults_during_traffic)
 	copy_dir_file(dir, "crash_entry.so");
 	copy_dir_file(dir, "hang_entry.so");
 	ck_assert_int_eq(th_request(&h, "POST", "/api/v1/plugins/rescan", NULL, NULL, &r), 0);
-	t.stop = 1;
-	pthread_join(th, NULL);
+	traffic_stop(&t, th);
 	ck_assert_int_eq(r.status, 200);
 	e = plugin_entry(&r, "crash_entry.so");
 	ck_assert_str_eq(th_str(e, "reason"), "crashed with SIGSEGV during load");
@@ -314,9 +319,6 @@ START_TEST(load_faults_during_traffic)
 	ck_assert_str_eq(th_str(e, "reason"), "did not answer within 2 s");
 	ck_assert_str_eq(th_str(plugin_entry(&r, "faults.so"), "status"), "loaded");
 	th_resp_free(&r);
-	ck_assert_msg(t.errors == 0, "%d of %d background requests failed, first: %s", t.errors,
-		      t.requests, t.first_error);
-	ck_assert_int_gt(t.requests, 10);
 	note_pids(&h);
 	stop_checking_runners(&h);
 	drop_dir(dir);
@@ -552,84 +554,93 @@ END_TEST
 
 /* --- busy runners --------------------------------------------------------------- */
 
-struct slow_call {
-	const th_host *h;
-	const char *connector;
-	volatile long status; /* 0 until answered */
-};
+/* A host on a directory of its own with connectors "stuck" (its test
+ * hangs) and "fine"; hang_one() puts the hanging test in flight. */
+typedef struct busy_host {
+	char dir[sizeof(DIR_TEMPLATE)];
+	th_host h;
+	pthread_t th;
+	volatile long status; /* of the hanging test: 0 until answered */
+} busy_host;
 
-static void *slow_call_run(void *arg)
+static void busy_open(busy_host *b, const char *const *args)
 {
-	struct slow_call *c = arg;
+	snprintf(b->dir, sizeof(b->dir), "%s", DIR_TEMPLATE);
+	faults_only_dir(b->dir);
+	th_start(&b->h, b->dir, args);
+	make_connector(&b->h, "stuck", "hang");
+	make_connector(&b->h, "fine", "ok");
+}
+
+static void *hang_run(void *arg)
+{
+	busy_host *b = arg;
 	th_resp r;
 
-	run_test(c->h, c->connector, &r);
-	c->status = r.status;
+	run_test(&b->h, "stuck", &r);
+	b->status = r.status;
 	th_resp_free(&r);
 	return NULL;
 }
 
-/* Starts the test of @p connector in a thread and waits until @p busy of
- * the plugin's runners show busy. */
-static void start_slow_call(const th_host *h, struct slow_call *c, const char *connector,
-			    int busy, pthread_t *th)
+/* Starts the hanging test in a thread and waits until a runner is busy
+ * with it. */
+static void hang_one(busy_host *b)
 {
 	char last[512] = "";
 	th_resp r;
-	int n = 0;
+	int busy = 0;
 
-	c->h = h;
-	c->connector = connector;
-	c->status = 0;
-	ck_assert_int_eq(pthread_create(th, NULL, slow_call_run, c), 0);
+	b->status = 0;
+	ck_assert_int_eq(pthread_create(&b->th, NULL, hang_run, b), 0);
 	/* polls the host's own account of its runners: no sleeping on a guess */
-	for (int i = 0; i < 20000 && n < busy && !c->status; i++) {
-		json_object *rt = runtime_of(h, "faults.so", &r);
+	for (int i = 0; i < 20000 && !busy && !b->status; i++) {
+		json_object *rt = runtime_of(&b->h, "faults.so", &r);
 		json_object *runners = json_object_object_get(rt, "runners");
 
-		n = 0;
 		for (size_t k = 0; k < json_object_array_length(runners); k++)
-			n += strcmp(th_str(json_object_array_get_idx(runners, k), "state"), "busy") == 0;
+			busy |= strcmp(th_str(json_object_array_get_idx(runners, k), "state"), "busy") == 0;
 		snprintf(last, sizeof(last), "%s", json_object_to_json_string(rt));
 		th_resp_free(&r);
 	}
-	ck_assert_msg(n >= busy, "%d runner(s) never showed busy; last runtime: %s; slow call: %ld",
-		      busy, last, c->status);
-	note_pids(h);
+	ck_assert_msg(busy, "no runner showed busy; last runtime: %s; the test: %ld", last,
+		      b->status);
+	note_pids(&b->h);
+}
+
+/* Waits for the hanging test to end at its deadline, then stops the host
+ * (see stop_checking_runners). */
+static void busy_close(busy_host *b)
+{
+	pthread_join(b->th, NULL);
+	ck_assert_msg(b->status == 504, "the hanging test answered %ld", b->status);
+	stop_checking_runners(&b->h);
+	drop_dir(b->dir);
 }
 
 START_TEST(full_queue_is_503_with_retry_after)
 {
 	static const char *const args[] = {"--plugin-runners", "1", "--plugin-queue", "0",
 					   "--plugin-timeout-ms", "3000", NULL};
-	char dir[] = DIR_TEMPLATE;
-	struct slow_call c;
-	pthread_t th;
-	th_host h;
+	busy_host b;
 	th_resp r;
 
-	faults_only_dir(dir);
-	th_start(&h, dir, args);
-	make_connector(&h, "stuck", "hang");
-	make_connector(&h, "fine", "ok");
-	start_slow_call(&h, &c, "stuck", 1, &th);
+	busy_open(&b, args);
+	hang_one(&b);
 	/* every route that calls a plugin says when to come back */
 	for (int i = 0; i < 3; i++) {
 		static const char *const ops[] = {"test", "refresh", "setup"};
 
-		run_op(&h, "fine", ops[i], &r);
+		run_op(&b.h, "fine", ops[i], &r);
 		assert_detail(&r, 503, "every runner of plugin faults.so is busy and its queue is "
 				       "full; retry ");
 		ck_assert_str_eq(th_str(r.json, "type"), "urn:connhub:problem:busy");
 		ck_assert_msg(strcmp(r.retry_after, "1") == 0, "%s: Retry-After \"%s\"", ops[i],
 			      r.retry_after);
-		ck_assert_int_eq(c.status, 0); /* all while the test hangs */
+		ck_assert_int_eq(b.status, 0); /* all while the test hangs */
 		th_resp_free(&r);
 	}
-	pthread_join(th, NULL);
-	ck_assert_int_eq(c.status, 504);
-	stop_checking_runners(&h);
-	drop_dir(dir);
+	busy_close(&b);
 }
 END_TEST
 
@@ -637,28 +648,19 @@ START_TEST(a_slow_call_does_not_block_others)
 {
 	static const char *const args[] = {"--plugin-runners", "2", "--plugin-timeout-ms", "4000",
 					   NULL};
-	char dir[] = DIR_TEMPLATE;
-	struct slow_call c;
-	pthread_t th;
-	th_host h;
+	busy_host b;
 	th_resp r;
 
-	faults_only_dir(dir);
-	th_start(&h, dir, args);
-	make_connector(&h, "stuck", "hang");
-	make_connector(&h, "fine", "ok");
-	start_slow_call(&h, &c, "stuck", 1, &th);
+	busy_open(&b, args);
+	hang_one(&b);
 	for (int i = 0; i < 3; i++) {
-		run_test(&h, "fine", &r); /* by the other runner */
+		run_test(&b.h, "fine", &r); /* by the other runner */
 		ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
 		th_resp_free(&r);
 	}
-	ck_assert_int_eq(c.status, 0); /* answered while the hanging call is in flight */
-	note_pids(&h);
-	pthread_join(th, NULL);
-	ck_assert_int_eq(c.status, 504);
-	stop_checking_runners(&h);
-	drop_dir(dir);
+	ck_assert_int_eq(b.status, 0); /* answered while the hanging call is in flight */
+	note_pids(&b.h);
+	busy_close(&b);
 }
 END_TEST
 
@@ -677,39 +679,30 @@ START_TEST(per_operation_deadlines)
 	static const char *const args[] = {"--plugin-runners", "1", "--plugin-queue", "1",
 					   "--plugin-timeout-ms", "4000",
 					   "--plugin-op-timeout-ms", "refresh=1000", NULL};
-	char dir[] = DIR_TEMPLATE;
-	struct slow_call c;
-	pthread_t th;
+	busy_host b;
 	int64_t t0;
-	th_host h;
 	th_resp r;
 
-	faults_only_dir(dir);
-	th_start(&h, dir, args);
-	make_connector(&h, "slowpoke", "slow"); /* takes two seconds */
-	make_connector(&h, "stuck", "hang");
-	make_connector(&h, "fine", "ok");
+	busy_open(&b, args);
+	make_connector(&b.h, "slowpoke", "slow"); /* takes two seconds */
 	/* test keeps the 4 s of --plugin-timeout-ms ... */
-	run_test(&h, "slowpoke", &r);
+	run_test(&b.h, "slowpoke", &r);
 	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
 	th_resp_free(&r);
 	/* ... while refresh has 1 s */
-	run_op(&h, "slowpoke", "refresh", &r);
+	run_op(&b.h, "slowpoke", "refresh", &r);
 	assert_detail(&r, 504, "plugin faults.so did not answer refresh within 1 s");
 	th_resp_free(&r);
 	/* waiting in the queue counts against the one deadline of the call */
-	start_slow_call(&h, &c, "stuck", 1, &th);
+	hang_one(&b);
 	t0 = now_ms();
-	run_op(&h, "fine", "refresh", &r);
+	run_op(&b.h, "fine", "refresh", &r);
 	assert_detail(&r, 504, "no runner of plugin faults.so was free for refresh within 1 s");
 	ck_assert_msg(now_ms() - t0 < 1900, "the queued call took %lld ms",
 		      (long long)(now_ms() - t0));
-	ck_assert_int_eq(c.status, 0); /* the test still hangs */
+	ck_assert_int_eq(b.status, 0); /* the test still hangs */
 	th_resp_free(&r);
-	pthread_join(th, NULL);
-	ck_assert_msg(c.status == 504, "the hanging test answered %ld", c.status);
-	stop_checking_runners(&h);
-	drop_dir(dir);
+	busy_close(&b);
 }
 END_TEST
 

@@ -295,7 +295,9 @@ static const ch_type_desc faulty = {
 	.description = "Misbehaves on request.",
 	.license = CH_LICENSE_FREE,
 	.config_schema = "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ok\",\"segv\","
-			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\",\"garbage\",\"slow\",\"threads\",\"sandbox\",\"spin\",\"cache\",\"error\"]}},\"required\":[\"mode\"]}",
+			 "\"abort\",\"hang\",\"hog\",\"exit\",\"stdout\",\"flood\",\"oversized\","
+			 "\"garbage\",\"slow\",\"threads\",\"sandbox\",\"spin\",\"cache\",\"error\"]}},"
+			 "\"required\":[\"mode\"]}",
 	.setup = faulty_setup,
 	.test = faulty_test,
 	.refresh = faulty_refresh,
