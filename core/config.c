@@ -23,7 +23,7 @@
 #define CH_PLUGIN_MEMORY_MIN_MB 32
 #define CH_PLUGIN_FILES_MIN 16
 
-typedef enum { OPT_STR, OPT_LISTEN, OPT_UINT, OPT_SIZE, OPT_LEVEL } opt_kind;
+typedef enum { OPT_STR, OPT_LISTEN, OPT_UINT, OPT_SIZE, OPT_LEVEL, OPT_OP_MS } opt_kind;
 
 typedef struct option {
 	const char *name; /* --name, the config file key */
@@ -58,6 +58,7 @@ static const option options[] = {
 	{"plugin-runners", "CONNHUB_PLUGIN_RUNNERS", UINT(plugin_runners, 1, 16), "runner processes per plugin file (1-16)"},
 	{"plugin-queue", "CONNHUB_PLUGIN_QUEUE", UINT(plugin_queue, 0, 100000), "calls that may wait for a busy plugin's runner; beyond, 503 with Retry-After"},
 	{"plugin-timeout-ms", "CONNHUB_PLUGIN_TIMEOUT_MS", UINT(plugin_timeout_ms, 1, 3600000), "deadline of a plugin operation (setup, test, ...)"},
+	{"plugin-op-timeout-ms", "CONNHUB_PLUGIN_OP_TIMEOUT_MS", OPT_OP_MS, offsetof(ch_config, plugin_op_timeout_ms), 0, 1, 3600000, 0, "deadlines of single operations, overriding --plugin-timeout-ms for them: OP=MS,... e.g. test=30000,setup=30000,refresh=10000"},
 	{"plugin-load-timeout-ms", "CONNHUB_PLUGIN_LOAD_TIMEOUT_MS", UINT(plugin_load_timeout_ms, 1, 600000), "deadline of loading a plugin and reading its metadata"},
 	{"plugin-memory-mb", "CONNHUB_PLUGIN_MEMORY_MB", UINT0(plugin_memory_mb, CH_PLUGIN_MEMORY_MIN_MB, 1048576), "address-space limit of a runner (0: none)"},
 	{"plugin-cpu-s", "CONNHUB_PLUGIN_CPU_S", UINT(plugin_cpu_s, 0, 86400), "CPU seconds one plugin call may use (0: no limit)"},
@@ -153,6 +154,41 @@ static int set_text(char *field, const option *o, const char *v, const char *lab
 	return CH_OK;
 }
 
+/* Parses "test=30000,refresh=10000" into one deadline per ch_op (0 for the
+ * operations it does not name); a later source replaces the whole list. */
+static int parse_op_ms(unsigned *ms, const option *o, const char *v, const char *label,
+		       char *err, size_t errlen)
+{
+	unsigned parsed[CH_OP_COUNT] = {0};
+	unsigned long long n;
+	char name[32], num[32];
+
+	for (const char *p = v ? v : "";; p++) {
+		size_t len = strcspn(p, ","), eq = strcspn(p, "=");
+		int op;
+
+		if (eq >= len || eq >= sizeof(name) || len - eq > sizeof(num))
+			return fail(err, errlen, "%s must be OP=MS pairs separated by commas, "
+				    "e.g. test=30000,refresh=10000", label);
+		snprintf(name, sizeof(name), "%.*s", (int)eq, p);
+		snprintf(num, sizeof(num), "%.*s", (int)(len - eq - 1), p + eq + 1);
+		op = ch_op_parse(name);
+		if (op < 0)
+			return fail(err, errlen, "%s: unknown operation \"%s\"", label, name);
+		if (parse_number(num, o, &n) != CH_OK)
+			return fail(err, errlen, "%s: %s must be a whole number of milliseconds "
+				    "from 1 to %llu", label, name, o->max);
+		parsed[op] = (unsigned)n;
+		p += len;
+		if (*p == '\0')
+			break;
+	}
+	memcpy(ms, parsed, sizeof(parsed));
+	return CH_OK;
+}
+
+/* Sets one option from text; @p src names where it came from. */
+
 /* Sets one option from text; @p label names it as its source spells it
  * ("--threads", "CONNHUB_THREADS", "config FILE: threads"). */
 static int set_option(ch_config *cfg, const option *o, const char *v, const char *label, char *err,
@@ -175,6 +211,8 @@ static int set_option(ch_config *cfg, const option *o, const char *v, const char
 		else
 			*(size_t *)(void *)field = (size_t)n;
 		return CH_OK;
+	case OPT_OP_MS:
+		return parse_op_ms((unsigned *)(void *)field, o, v, label, err, errlen);
 	case OPT_LEVEL:
 		level = ch_log_level_parse(v);
 		if (level < 0)
@@ -331,7 +369,8 @@ void ch_config_usage(FILE *out)
 		     "  --max-connections %u --max-connections-per-ip %u --connection-timeout %u\n"
 		     "  --shutdown-timeout %u --max-body %zu --log-level info\n"
 		     "  --plugin-isolation process --plugin-runners 2 --plugin-queue 16\n"
-		     "  --plugin-timeout-ms 30000 --plugin-load-timeout-ms 5000\n"
+		     "  --plugin-timeout-ms 30000 (for each operation --plugin-op-timeout-ms\n"
+		     "  does not name) --plugin-load-timeout-ms 5000\n"
 		     "  --plugin-memory-mb 512 --plugin-cpu-s 30 --plugin-files 256\n"
 		     "  --quarantine-crashes 3 --quarantine-window-s 600\n",
 		d.listen, d.data_dir, d.plugins_dir, d.threads, d.conn_limit, d.per_ip_limit,

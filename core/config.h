@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "plugin/loader.h"
+
 #define CH_PATH_MAX 4096
 
 typedef struct ch_config {
@@ -29,6 +31,7 @@ typedef struct ch_config {
 	unsigned plugin_runners;
 	unsigned plugin_queue;
 	unsigned plugin_timeout_ms;
+	unsigned plugin_op_timeout_ms[CH_OP_COUNT]; /* per operation; 0: plugin_timeout_ms */
 	unsigned plugin_load_timeout_ms;
 	unsigned plugin_memory_mb;
 	unsigned plugin_cpu_s;

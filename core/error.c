@@ -8,29 +8,31 @@ struct status_row {
 	const char *name;
 	int http;
 	const char *slug;
+	const char *title; /* NULL: the HTTP status's reason phrase */
 };
 
 /* The single table from status codes to HTTP. Index = -code. */
 static const struct status_row rows[] = {
-	{CH_OK, "CH_OK", 200, "ok"},
-	{CH_E_GENERIC, "CH_E_GENERIC", 500, "internal-error"},
-	{CH_E_NOMEM, "CH_E_NOMEM", 503, "out-of-memory"},
-	{CH_E_INVALID, "CH_E_INVALID", 422, "validation-failed"},
-	{CH_E_NOTFOUND, "CH_E_NOTFOUND", 404, "not-found"},
-	{CH_E_EXISTS, "CH_E_EXISTS", 409, "already-exists"},
-	{CH_E_UNSUPPORTED, "CH_E_UNSUPPORTED", 501, "not-implemented"},
-	{CH_E_CONFIG, "CH_E_CONFIG", 422, "configuration-error"},
-	{CH_E_TRANSIENT, "CH_E_TRANSIENT", 503, "temporarily-unavailable"},
-	{CH_E_TIMEOUT, "CH_E_TIMEOUT", 504, "timeout"},
-	{CH_E_IO, "CH_E_IO", 500, "io-error"},
-	{CH_E_CONFLICT, "CH_E_CONFLICT", 409, "conflict"},
-	{CH_E_ABI, "CH_E_ABI", 500, "abi-mismatch"},
-	{CH_E_TOO_LARGE, "CH_E_TOO_LARGE", 413, "payload-too-large"},
-	{CH_E_AUTH, "CH_E_AUTH", 401, "unauthorized"},
-	{CH_E_FORBIDDEN, "CH_E_FORBIDDEN", 403, "forbidden"},
-	{CH_E_CRASHED, "CH_E_CRASHED", 502, "plugin-crashed"},
-	{CH_E_UNAVAILABLE, "CH_E_UNAVAILABLE", 503, "unavailable"},
-	{CH_E_BUSY, "CH_E_BUSY", 503, "busy"},
+	{CH_OK, "CH_OK", 200, "ok", NULL},
+	{CH_E_GENERIC, "CH_E_GENERIC", 500, "internal-error", NULL},
+	{CH_E_NOMEM, "CH_E_NOMEM", 503, "out-of-memory", NULL},
+	{CH_E_INVALID, "CH_E_INVALID", 422, "validation-failed", NULL},
+	{CH_E_NOTFOUND, "CH_E_NOTFOUND", 404, "not-found", NULL},
+	{CH_E_EXISTS, "CH_E_EXISTS", 409, "already-exists", NULL},
+	{CH_E_UNSUPPORTED, "CH_E_UNSUPPORTED", 501, "not-implemented", NULL},
+	{CH_E_CONFIG, "CH_E_CONFIG", 422, "configuration-error", NULL},
+	{CH_E_TRANSIENT, "CH_E_TRANSIENT", 503, "temporarily-unavailable", NULL},
+	{CH_E_TIMEOUT, "CH_E_TIMEOUT", 504, "timeout", NULL},
+	{CH_E_IO, "CH_E_IO", 500, "io-error", NULL},
+	{CH_E_CONFLICT, "CH_E_CONFLICT", 409, "conflict", NULL},
+	{CH_E_ABI, "CH_E_ABI", 500, "abi-mismatch", NULL},
+	{CH_E_TOO_LARGE, "CH_E_TOO_LARGE", 413, "payload-too-large", NULL},
+	{CH_E_AUTH, "CH_E_AUTH", 401, "unauthorized", NULL},
+	{CH_E_FORBIDDEN, "CH_E_FORBIDDEN", 403, "forbidden", NULL},
+	{CH_E_CRASHED, "CH_E_CRASHED", 502, "plugin-crashed", NULL},
+	{CH_E_UNAVAILABLE, "CH_E_UNAVAILABLE", 503, "unavailable", NULL},
+	{CH_E_BUSY, "CH_E_BUSY", 503, "busy", NULL},
+	{CH_E_QUARANTINED, "CH_E_QUARANTINED", 503, "plugin-quarantined", "Plugin quarantined"},
 };
 
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
@@ -86,4 +88,9 @@ int ch_status_http(int code)
 const char *ch_status_slug(int code)
 {
 	return row_of(code)->slug;
+}
+
+const char *ch_status_title(int code)
+{
+	return row_of(code)->title;
 }

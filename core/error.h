@@ -30,4 +30,8 @@ int ch_status_http(int code);
 /** Problem type slug for a code ("not-found"). */
 const char *ch_status_slug(int code);
 
+/** Problem title for a code ("Plugin quarantined"), or NULL when it is the
+ *  HTTP status's reason phrase. */
+const char *ch_status_title(int code);
+
 #endif /* CH_ERROR_H */

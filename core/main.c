@@ -154,6 +154,8 @@ static int configure_plugins(const ch_config *cfg, char *exe, size_t len)
 	 * the threaded server). */
 	ssize_t n = readlink("/proc/self/exe", exe, len - 1);
 
+	memcpy(o.op_timeout_ms, cfg->plugin_op_timeout_ms, sizeof(o.op_timeout_ms));
+
 	if (n <= 0)
 		return ch_error_set(CH_E_IO, "cannot find the connhub binary: %s", strerror(errno));
 	exe[n] = '\0';

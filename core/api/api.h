@@ -67,6 +67,14 @@ int ch_api_load_connector(ch_app *a, ch_http_req *req, ch_http_resp *resp, ch_co
 /** Fills a problem for a failed call, with the detail of ch_error_last()
  *  when it is about @p rc, else @p what. */
 void ch_api_fail(ch_http_req *req, ch_http_resp *resp, int rc, const char *what);
+
+/**
+ * Fills the problem of a failed plugin call (ch_plugin_call()): the status,
+ * type and title of @p rc, @p message as the detail (NULL: a generic one),
+ * and Retry-After when the plugin's queue is full. Every route that calls a
+ * plugin answers its failures through it.
+ */
+void ch_api_call_problem(ch_http_req *req, ch_http_resp *resp, int rc, const char *message);
 void ch_api_types_list(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_types_get(void *app, ch_http_req *req, ch_http_resp *resp);
 void ch_api_connectors_list(void *app, ch_http_req *req, ch_http_resp *resp);

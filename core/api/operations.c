@@ -79,11 +79,11 @@ static const char *failure_type(int rc)
 static int runner_failure(int rc)
 {
 	return rc == CH_E_TIMEOUT || rc == CH_E_CRASHED || rc == CH_E_UNAVAILABLE ||
-	       rc == CH_E_BUSY || rc == CH_E_NOMEM || rc == CH_E_UNSUPPORTED;
+	       rc == CH_E_BUSY || rc == CH_E_QUARANTINED || rc == CH_E_NOMEM ||
+	       rc == CH_E_UNSUPPORTED;
 }
 
-/* Answers a problem for a failed call, Retry-After when busy. */
-static void call_problem(ch_http_req *req, ch_http_resp *resp, int rc, const char *message)
+void ch_api_call_problem(ch_http_req *req, ch_http_resp *resp, int rc, const char *message)
 {
 	ch_http_problem_code(resp, req, rc, message ? message : "the plugin call failed");
 	if (rc == CH_E_BUSY)
@@ -140,7 +140,7 @@ void ch_api_connectors_test(void *app, ch_http_req *req, ch_http_resp *resp)
 		t0 = ch_clock_mono_ms();
 		rc = ch_plugin_call(t, CH_OP_TEST, row.id, input, &out, &msg);
 		if (runner_failure(rc))
-			call_problem(req, resp, rc, msg);
+			ch_api_call_problem(req, resp, rc, msg);
 		else
 			ch_http_json(resp, 200, test_result(rc, out, msg, ch_clock_mono_ms() - t0));
 	}
@@ -172,7 +172,7 @@ void ch_api_connectors_refresh(void *app, ch_http_req *req, ch_http_resp *resp)
 		if (rc == CH_OK)
 			resp->status = 204;
 		else
-			call_problem(req, resp, rc, msg);
+			ch_api_call_problem(req, resp, rc, msg);
 	} else if (t && !ch_type_has_op(t, CH_OP_REFRESH)) {
 		resp->status = 204; /* the host's cache is cleared: nothing more to do */
 	}

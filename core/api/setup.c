@@ -222,8 +222,8 @@ static json_object *plugin_step(wizard *w, const char *after, json_object *answe
 		ch_http_problem(w->resp, w->req, 502, "bad-plugin-answer", NULL,
 				"the plugin answered a malformed setup step");
 	} else if (rc != CH_OK) {
-		ch_http_problem_code(w->resp, w->req, rc == CH_E_INVALID ? CH_E_GENERIC : rc,
-				     msg ? msg : "the plugin's setup failed");
+		ch_api_call_problem(w->req, w->resp, rc == CH_E_INVALID ? CH_E_GENERIC : rc,
+				    msg ? msg : "the plugin's setup failed");
 	}
 	if (out) /* a plugin may echo a secret answer in its step */
 		sodium_memzero(out, strlen(out));

@@ -41,7 +41,8 @@ json_object *ch_http_problem(ch_http_resp *resp, const ch_http_req *req, int sta
 json_object *ch_http_problem_code(ch_http_resp *resp, const ch_http_req *req, int code,
 				  const char *detail)
 {
-	return ch_http_problem(resp, req, ch_status_http(code), ch_status_slug(code), NULL, detail);
+	return ch_http_problem(resp, req, ch_status_http(code), ch_status_slug(code),
+			       ch_status_title(code), detail);
 }
 
 void ch_http_add_header(ch_http_resp *resp, const char *name, const char *value)

@@ -52,9 +52,7 @@ static ch_op_fn op_fn(const ch_type_desc *d, ch_op op)
 	return (unsigned)op < CH_OP_COUNT ? fns[op] : NULL;
 }
 
-static int reject(char **reason, int code, const char *fmt, ...) CH_PRINTF(3, 4);
-
-static int reject(char **reason, int code, const char *fmt, ...)
+int ch_plugin_reason(char **reason, int code, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -76,16 +74,16 @@ static int check_file(const char *path, char **reason)
 	int fd;
 
 	if (stat(path, &st) != 0)
-		return reject(reason, CH_E_INVALID, "cannot read the file: %s", strerror(errno));
+		return ch_plugin_reason(reason, CH_E_INVALID, "cannot read the file: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return reject(reason, CH_E_INVALID, "not a regular file");
+		return ch_plugin_reason(reason, CH_E_INVALID, "not a regular file");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return reject(reason, CH_E_INVALID, "cannot read the file: %s", strerror(errno));
+		return ch_plugin_reason(reason, CH_E_INVALID, "cannot read the file: %s", strerror(errno));
 	n = read(fd, magic, sizeof(magic));
 	close(fd);
 	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\177ELF", 4) != 0)
-		return reject(reason, CH_E_INVALID, "not a shared object (no ELF header)");
+		return ch_plugin_reason(reason, CH_E_INVALID, "not a shared object (no ELF header)");
 	return CH_OK;
 }
 
@@ -95,11 +93,11 @@ static int open_entry(ch_local *l, const char *path, ch_plugin_entry_fn *entry, 
 
 	l->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!l->handle)
-		return reject(reason, CH_E_INVALID, "not a loadable shared object: %s", dlerror());
+		return ch_plugin_reason(reason, CH_E_INVALID, "not a loadable shared object: %s", dlerror());
 	dlerror();
 	sym = dlsym(l->handle, CH_PLUGIN_ENTRY_SYMBOL);
 	if (!sym)
-		return reject(reason, CH_E_INVALID,
+		return ch_plugin_reason(reason, CH_E_INVALID,
 			      "missing entry symbol " CH_PLUGIN_ENTRY_SYMBOL
 			      " (is it exported with CH_PLUGIN_DEFINE?)");
 	/* POSIX guarantees a data pointer from dlsym converts to a function. */
@@ -112,16 +110,16 @@ static int open_entry(ch_local *l, const char *path, ch_plugin_entry_fn *entry, 
 static int check_abi(const ch_plugin_desc *d, char **reason)
 {
 	if (d->abi_major != CH_ABI_MAJOR)
-		return reject(reason, CH_E_ABI,
+		return ch_plugin_reason(reason, CH_E_ABI,
 			      "ABI mismatch: plugin built for ABI %u.%u, this host supports ABI %d "
 			      "(up to %d.%d); the major version differs",
 			      d->abi_major, d->abi_minor, CH_ABI_MAJOR, CH_ABI_MAJOR, CH_ABI_MINOR);
 	if (d->abi_minor > CH_ABI_MINOR)
-		return reject(reason, CH_E_ABI,
+		return ch_plugin_reason(reason, CH_E_ABI,
 			      "ABI mismatch: plugin built for ABI %u.%u, newer than the host's %d.%d",
 			      d->abi_major, d->abi_minor, CH_ABI_MAJOR, CH_ABI_MINOR);
 	if (d->struct_size < PLUGIN_DESC_V1_0)
-		return reject(reason, CH_E_ABI,
+		return ch_plugin_reason(reason, CH_E_ABI,
 			      "ABI mismatch: descriptor struct_size is %u bytes, ABI 1.0 needs at "
 			      "least %zu",
 			      d->struct_size, (size_t)PLUGIN_DESC_V1_0);
@@ -134,14 +132,14 @@ static int check_text(const char *v, const char *field, int required, size_t max
 	size_t len;
 
 	if (!v || !*v)
-		return required ? reject(reason, CH_E_INVALID, "bad metadata: %s is missing", field)
+		return required ? ch_plugin_reason(reason, CH_E_INVALID, "bad metadata: %s is missing", field)
 				: CH_OK;
 	len = strlen(v);
 	if (len > max)
-		return reject(reason, CH_E_INVALID, "bad metadata: %s is longer than %zu bytes",
+		return ch_plugin_reason(reason, CH_E_INVALID, "bad metadata: %s is longer than %zu bytes",
 			      field, max);
 	if (!ch_utf8_valid(v, len))
-		return reject(reason, CH_E_INVALID, "bad metadata: %s is not valid UTF-8", field);
+		return ch_plugin_reason(reason, CH_E_INVALID, "bad metadata: %s is not valid UTF-8", field);
 	return CH_OK;
 }
 
@@ -186,7 +184,7 @@ static int check_identity(const ch_type_desc *t, size_t i, char **reason)
 	if (rc != CH_OK)
 		return rc;
 	if (!id_valid(t->id))
-		return reject(reason, CH_E_INVALID,
+		return ch_plugin_reason(reason, CH_E_INVALID,
 			      "bad metadata: types[%zu].id \"%s\" must match ^[a-z][a-z0-9_-]{1,63}$",
 			      i, t->id);
 	rc = check_text(t->name, FIELD(f, i, "name"), 1, 128, reason);
@@ -199,7 +197,7 @@ static int check_identity(const ch_type_desc *t, size_t i, char **reason)
 	if (rc != CH_OK)
 		return rc;
 	if (!ch_semver_valid(t->version))
-		return reject(reason, CH_E_INVALID,
+		return ch_plugin_reason(reason, CH_E_INVALID,
 			      "bad metadata: types[%zu].version \"%s\" is not a semantic version "
 			      "(MAJOR.MINOR.PATCH)",
 			      i, t->version);
@@ -215,13 +213,13 @@ static int check_links(const ch_type_desc *t, size_t i, char **reason)
 		if (!urls[k] || !*urls[k])
 			continue;
 		if (strlen(urls[k]) > 2048 || !url_valid(urls[k]))
-			return reject(reason, CH_E_INVALID,
+			return ch_plugin_reason(reason, CH_E_INVALID,
 				      "bad metadata: types[%zu].%s \"%.200s\" is not an http(s) URL",
 				      i, names[k], urls[k]);
 	}
 	if (!t->license || (strcmp(t->license, CH_LICENSE_FREE) != 0 &&
 			    strcmp(t->license, CH_LICENSE_LICENSED) != 0))
-		return reject(reason, CH_E_INVALID,
+		return ch_plugin_reason(reason, CH_E_INVALID,
 			      "bad metadata: types[%zu].license must be \"free\" or \"licensed\"", i);
 	return CH_OK;
 }
@@ -234,7 +232,7 @@ static int check_categories(const ch_type_desc *t, size_t i, json_object *out, c
 
 	for (; t->categories && t->categories[n]; n++) {
 		if (n == MAX_CATEGORIES)
-			return reject(reason, CH_E_INVALID,
+			return ch_plugin_reason(reason, CH_E_INVALID,
 				      "bad metadata: types[%zu].categories has more than %d entries", i,
 				      MAX_CATEGORIES);
 		snprintf(f, sizeof(f), "types[%zu].categories[%zu]", i, n);
@@ -254,11 +252,11 @@ static int check_schema(const ch_type_desc *t, size_t i, json_object **doc_out, 
 	int rc;
 
 	if (!t->config_schema || !*t->config_schema)
-		return reject(reason, CH_E_INVALID, "bad metadata: types[%zu].config_schema is missing",
+		return ch_plugin_reason(reason, CH_E_INVALID, "bad metadata: types[%zu].config_schema is missing",
 			      i);
 	rc = ch_schema_compile_text(&schema, t->config_schema, err, sizeof(err));
 	if (rc != CH_OK)
-		return reject(reason, CH_E_INVALID,
+		return ch_plugin_reason(reason, CH_E_INVALID,
 			      "bad metadata: types[%zu].config_schema is not a valid JSON Schema: %s",
 			      i, err);
 	doc = ch_schema_doc(schema);
@@ -266,12 +264,12 @@ static int check_schema(const ch_type_desc *t, size_t i, json_object **doc_out, 
 	if (!json_object_is_type(doc, json_type_object) ||
 	    !json_object_object_get_ex(doc, "type", &kind) ||
 	    strcmp(json_object_get_string(kind), "object") != 0)
-		rc = reject(reason, CH_E_INVALID,
+		rc = ch_plugin_reason(reason, CH_E_INVALID,
 			    "bad metadata: types[%zu].config_schema must describe an object "
 			    "(\"type\": \"object\")",
 			    i);
 	else if (!paths)
-		rc = reject(reason, CH_E_INVALID,
+		rc = ch_plugin_reason(reason, CH_E_INVALID,
 			    "bad metadata: types[%zu].config_schema is too deep or branches too "
 			    "much to find its secret fields",
 			    i);
@@ -317,7 +315,7 @@ static int check_type(const ch_type_desc *t, size_t i, json_object **manifest, c
 	int rc;
 
 	if (t->struct_size < TYPE_DESC_V1_0)
-		return reject(reason, CH_E_ABI,
+		return ch_plugin_reason(reason, CH_E_ABI,
 			      "ABI mismatch: types[%zu] struct_size is %u bytes, ABI 1.0 needs at "
 			      "least %zu",
 			      i, t->struct_size, (size_t)TYPE_DESC_V1_0);
@@ -356,9 +354,9 @@ static int check_types(const ch_plugin_desc *d, json_object *out, char **reason)
 	while (types && types[n] && n <= MAX_TYPES)
 		n++;
 	if (n == 0)
-		return reject(reason, CH_E_INVALID, "bad metadata: types: the plugin provides no type");
+		return ch_plugin_reason(reason, CH_E_INVALID, "bad metadata: types: the plugin provides no type");
 	if (n > MAX_TYPES)
-		return reject(reason, CH_E_INVALID, "bad metadata: types: more than %d types",
+		return ch_plugin_reason(reason, CH_E_INVALID, "bad metadata: types: more than %d types",
 			      MAX_TYPES);
 	for (size_t i = 0; i < n; i++) {
 		rc = check_type(types[i], i, &m, reason);
@@ -367,7 +365,7 @@ static int check_types(const ch_plugin_desc *d, json_object *out, char **reason)
 		json_object_array_add(out, m);
 		for (size_t j = 0; j < i; j++)
 			if (same_type(json_object_array_get_idx(out, j), m))
-				return reject(reason, CH_E_INVALID,
+				return ch_plugin_reason(reason, CH_E_INVALID,
 					      "bad metadata: types[%zu] repeats type %s %s of types[%zu]",
 					      i, types[i]->id, types[i]->version, j);
 	}
@@ -388,7 +386,7 @@ int ch_local_check(const ch_plugin_desc *d, json_object **wire, char **reason)
 	if (rc != CH_OK)
 		return rc;
 	if (!ch_semver_valid(d->version))
-		return reject(reason, CH_E_INVALID,
+		return ch_plugin_reason(reason, CH_E_INVALID,
 			      "bad metadata: version \"%s\" is not a semantic version", d->version);
 	types = json_object_new_array();
 	rc = check_types(d, types, reason);
@@ -422,7 +420,7 @@ int ch_local_open(ch_local *l, const char *path, const ch_host_api *api, json_ob
 	if (rc == CH_OK) {
 		l->desc = entry(api);
 		if (!l->desc)
-			rc = reject(reason, CH_E_INVALID,
+			rc = ch_plugin_reason(reason, CH_E_INVALID,
 				    "the entry returned no descriptor (the plugin refused to load)");
 	}
 	if (rc == CH_OK)
@@ -460,7 +458,7 @@ int ch_local_call(const ch_type_desc *t, ch_op op, ch_call *call, const char *in
 	*output = NULL;
 	*message = NULL;
 	if (!fn)
-		return reject(message, CH_E_UNSUPPORTED, "type %s %s does not implement %s", t->id,
+		return ch_plugin_reason(message, CH_E_UNSUPPORTED, "type %s %s does not implement %s", t->id,
 			      t->version, ch_op_name(op) ? ch_op_name(op) : "?");
 	rc = fn(call, input, &out);
 	if (rc == CH_OK) {

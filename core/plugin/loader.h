@@ -51,6 +51,7 @@ typedef struct ch_plugin_opts {
 	unsigned runners;           /* runner processes per plugin file */
 	unsigned queue;             /* calls that may wait for a runner */
 	unsigned call_timeout_ms;   /* deadline of an operation */
+	unsigned op_timeout_ms[CH_OP_COUNT]; /* per operation (0: call_timeout_ms) */
 	unsigned load_timeout_ms;   /* deadline of loading (metadata) */
 	unsigned memory_mb;         /* RLIMIT_AS of a runner (0: none) */
 	unsigned cpu_s;             /* CPU seconds one call may use (0: none) */
@@ -129,6 +130,13 @@ const struct ch_schema *ch_type_schema(const ch_type *type);
 int ch_type_has_op(const ch_type *type, ch_op op);
 
 /**
+ * Within the plugin module: sets *@p reason to a sentence (malloc'd, the
+ * caller's) for a reason or message out-parameter.
+ * @return @p code, or CH_E_NOMEM when the sentence cannot be made.
+ */
+int ch_plugin_reason(char **reason, int code, const char *fmt, ...) CH_PRINTF(3, 4);
+
+/**
  * Calls one operation of a type.
  * @param connector_id  the connector the call is about (for the cache), or
  *                      NULL.
@@ -140,7 +148,8 @@ int ch_type_has_op(const ch_type *type, ch_op op);
  * @return CH_OK, the plugin's negative ch_status, CH_E_UNSUPPORTED when
  *         the type does not implement @p op; isolated: CH_E_TIMEOUT past the
  *         deadline (the runner is killed), CH_E_CRASHED when the runner died,
- *         CH_E_UNAVAILABLE when quarantined or when too many calls wait.
+ *         CH_E_QUARANTINED when quarantined, CH_E_BUSY when too many calls
+ *         wait, CH_E_UNAVAILABLE when a restarted runner cannot serve.
  */
 int ch_plugin_call(const ch_type *type, ch_op op, const char *connector_id, const char *input,
 		   char **output, char **message);

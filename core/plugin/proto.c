@@ -11,47 +11,12 @@
 #include <connhub/plugin.h>
 
 #include "clock.h"
+#include "error.h"
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Waits until @p fd is ready for @p events or the deadline passes. */
+static int wait_for(int fd, short events, int64_t deadline_ms)
 {
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return CH_E_IO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return CH_OK;
-}
-
-int ch_proto_send(int fd, json_object *msg)
-{
-	size_t len = 0;
-	const char *text = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
-	uint8_t head[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-			   (uint8_t)len};
-	int rc;
-
-	if (len > CH_PROTO_MAX)
-		return CH_E_TOO_LARGE;
-	rc = write_all(fd, head, sizeof(head));
-	if (rc == CH_OK)
-		rc = write_all(fd, text, len);
-	/* Messages carry decrypted configurations: leave no copy behind in
-	 * the text json-c printed (it is reprinted if ever needed again). */
-	sodium_memzero((char *)text, len);
-	return rc;
-}
-
-/* Waits for data until the deadline. */
-static int wait_readable(int fd, int64_t deadline_ms)
-{
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = {.fd = fd, .events = events};
 
 	for (;;) {
 		int left = -1, n;
@@ -71,51 +36,74 @@ static int wait_readable(int fd, int64_t deadline_ms)
 	}
 }
 
-static int read_all(int fd, void *buf, size_t len, int64_t deadline_ms)
+/* Moves @p len bytes through @p fd (sent when @p out, else received)
+ * without ever blocking past the deadline. */
+static int transfer(int fd, char *p, size_t len, int out, int64_t deadline_ms)
 {
-	char *p = buf;
-
 	while (len > 0) {
-		ssize_t n;
-		int rc = wait_readable(fd, deadline_ms);
+		ssize_t n = out ? send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+				: recv(fd, p, len, MSG_DONTWAIT);
+		int rc = CH_OK;
 
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			return CH_E_IO; /* closed, or broken */
+		if (errno != EINTR)
+			rc = wait_for(fd, out ? POLLOUT : POLLIN, deadline_ms);
 		if (rc != CH_OK)
 			return rc;
-		n = recv(fd, p, len, 0);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return CH_E_IO;
-		p += n;
-		len -= (size_t)n;
 	}
 	return CH_OK;
 }
 
+int ch_proto_send(int fd, json_object *msg, int64_t deadline_ms)
+{
+	size_t len = 0;
+	char *text = (char *)json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
+	char head[4] = {(char)(len >> 24), (char)(len >> 16), (char)(len >> 8), (char)len};
+	int rc;
+
+	if (len > CH_PROTO_MAX)
+		return CH_E_TOO_LARGE;
+	rc = transfer(fd, head, sizeof(head), 1, deadline_ms);
+	if (rc == CH_OK)
+		rc = transfer(fd, text, len, 1, deadline_ms);
+	/* Messages carry decrypted configurations: leave no copy behind in
+	 * the text json-c printed (it is reprinted if ever needed again). */
+	sodium_memzero(text, len);
+	return rc;
+}
+
 int ch_proto_recv(int fd, int64_t deadline_ms, json_object **msg)
 {
-	uint8_t head[4];
+	unsigned char head[4];
 	uint32_t len;
 	char *text;
-	int rc = read_all(fd, head, sizeof(head), deadline_ms);
+	int rc = transfer(fd, (char *)head, sizeof(head), 0, deadline_ms);
 
 	*msg = NULL;
 	if (rc != CH_OK)
 		return rc;
 	len = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
 	if (len > CH_PROTO_MAX)
-		return CH_E_IO;
+		return ch_error_set(CH_E_TOO_LARGE, "sent a message of %lu bytes, over the %u MiB limit",
+				    (unsigned long)len, CH_PROTO_MAX >> 20);
 	text = malloc((size_t)len + 1);
 	if (!text)
 		return CH_E_NOMEM;
-	rc = read_all(fd, text, len, deadline_ms);
+	rc = transfer(fd, text, len, 0, deadline_ms);
 	text[len] = '\0';
 	if (rc == CH_OK) {
 		*msg = json_tokener_parse(text);
 		if (!json_object_is_type(*msg, json_type_object)) {
 			json_object_put(*msg);
 			*msg = NULL;
-			rc = CH_E_IO;
+			rc = ch_error_set(CH_E_INVALID, "sent a message of %lu bytes that is not a "
+					  "JSON object", (unsigned long)len);
 		}
 	}
 	sodium_memzero(text, len);

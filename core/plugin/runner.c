@@ -8,6 +8,8 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,11 +27,19 @@
 
 static int channel_fd = -1;
 
+/* The channel carries one conversation: a message, or a request and its
+ * reply, must never interleave with another thread's. The main thread holds
+ * the lock except while the plugin runs (loading or a call), which is when
+ * the host serves requests; a plugin thread that logs or uses the cache
+ * between calls waits for the next one. */
+static pthread_mutex_t channel_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* --- the host API, proxied to the host ------------------------------------ */
 
+/* Sends with channel_lock held. */
 static void send_or_die(json_object *msg)
 {
-	int rc = ch_proto_send(channel_fd, msg);
+	int rc = ch_proto_send(channel_fd, msg, 0);
 
 	json_object_put(msg);
 	if (rc != CH_OK)
@@ -41,9 +51,11 @@ static json_object *ask(json_object *msg)
 {
 	json_object *reply = NULL;
 
+	pthread_mutex_lock(&channel_lock);
 	send_or_die(msg);
 	if (ch_proto_recv(channel_fd, 0, &reply) != CH_OK)
 		_exit(0);
+	pthread_mutex_unlock(&channel_lock);
 	return reply;
 }
 
@@ -69,7 +81,9 @@ static void r_log(ch_call *call, int level, const char *fmt, ...)
 	va_end(ap);
 	json_object_object_add(m, "level", json_object_new_int(level));
 	json_object_object_add(m, "message", json_object_new_string(text));
+	pthread_mutex_lock(&channel_lock);
 	send_or_die(m);
+	pthread_mutex_unlock(&channel_lock);
 }
 
 static int status_of(json_object *reply)
@@ -140,34 +154,125 @@ const ch_host_api *ch_runner_hostapi(void)
 	return &runner_api;
 }
 
+/* --- a fatal signal at the memory limit ------------------------------------ */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMORY_FIELD 1 /* resident pages: AddressSanitizer's soft RSS limit */
+/* Out of memory, the sanitizer's bookkeeping before a noreturn call fails. */
+#define NOT_SANITIZED __attribute__((no_sanitize_address))
+#else
+#define MEMORY_FIELD 0 /* the address space: RLIMIT_AS */
+#define NOT_SANITIZED
+#endif
+
+static long memory_limit_pages; /* 0: no limit */
+
+/* The process's size in pages as its limit counts it, from
+ * /proc/self/statm, with async-signal-safe calls only. */
+static long memory_pages(void)
+{
+	char buf[128];
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC), field = MEMORY_FIELD;
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	long v = 0;
+
+	if (fd >= 0)
+		close(fd);
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != ' ')
+			v = v * 10 + (buf[i] - '0');
+		else if (field-- == 0)
+			break;
+		else
+			v = 0;
+	}
+	return v;
+}
+
+/* A plugin that runs out of memory mostly dies of what follows: an abort
+ * on a NULL from malloc, a write through it. Such a death within an eighth
+ * of the limit exits with CH_RUNNER_EXIT_MEMORY, so the host can say the
+ * limit stopped it; any other goes on to die of its own signal. */
+NOT_SANITIZED static void on_fatal(int sig)
+{
+	if (memory_pages() >= memory_limit_pages - memory_limit_pages / 8)
+		_exit(CH_RUNNER_EXIT_MEMORY);
+	raise(sig); /* pending until this returns, then the default action */
+}
+
+static void watch_memory(unsigned memory_mb)
+{
+	static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
+	static char altstack[64 * 1024]; /* a stack overflow must reach on_fatal too */
+	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
+	struct sigaction sa = {.sa_handler = on_fatal, .sa_flags = SA_RESETHAND | SA_ONSTACK};
+
+	if (memory_mb == 0)
+		return;
+	memory_limit_pages = (long)memory_mb * (1024 * 1024 / sysconf(_SC_PAGESIZE));
+	sigaltstack(&ss, NULL);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+}
+
 /* --- serving --------------------------------------------------------------- */
 
+/* Lowers both limits of @p resource to @p value (0: leaves them), so the
+ * plugin cannot raise them again. */
 static void limit(int resource, rlim_t value)
 {
 	struct rlimit rl;
 
 	if (value == 0 || getrlimit(resource, &rl) != 0)
 		return;
-	rl.rlim_cur = value;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < value)
-		rl.rlim_cur = rl.rlim_max;
+		value = rl.rlim_max;
+	rl.rlim_cur = value;
+	rl.rlim_max = value;
 	setrlimit(resource, &rl);
 }
 
-/* The CPU time one call may use: a soft limit above what is used so far
- * (SIGXCPU ends the runner when a call spins past it). */
-static void limit_cpu_for_call(unsigned cpu_s)
+/*
+ * CPU time: the hard limit, set once to CPU_CALLS calls' worth, bounds what
+ * a plugin can grant itself (it may raise its soft limit up to it). Each
+ * call gets a soft limit cpu_s above what the runner has used so far, so
+ * SIGXCPU ends a call that spins past its share; a runner whose hard limit
+ * cannot cover one more call asks the host to retire it after answering.
+ */
+#define CPU_CALLS 4
+
+/* The soft limit the next call would get. */
+static rlim_t cpu_next(unsigned cpu_s)
 {
 	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return RLIM_INFINITY;
+	return (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1 + cpu_s;
+}
+
+static void limit_cpu_for_call(unsigned cpu_s)
+{
 	struct rlimit rl;
 
-	if (cpu_s == 0 || getrusage(RUSAGE_SELF, &ru) != 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
+	if (cpu_s == 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
 		return;
-	rl.rlim_cur = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 + cpu_s);
+	rl.rlim_cur = cpu_next(cpu_s);
+	if (rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_CPU, &rl);
 }
 
-static void answer_load(ch_local *l, json_object *req)
+/* Whether the hard limit leaves less than a call's share. */
+static int cpu_spent(unsigned cpu_s)
+{
+	struct rlimit rl;
+
+	return cpu_s && getrlimit(RLIMIT_CPU, &rl) == 0 && cpu_next(cpu_s) > rl.rlim_max;
+}
+
+static json_object *answer_load(ch_local *l, json_object *req)
 {
 	const char *path = json_object_get_string(json_object_object_get(req, "path"));
 	json_object *m = message("loaded"), *wire = NULL;
@@ -180,7 +285,7 @@ static void answer_load(ch_local *l, json_object *req)
 	else
 		json_object_object_add(m, "reason", json_object_new_string(reason ? reason : "?"));
 	free(reason);
-	send_or_die(m);
+	return m;
 }
 
 static const char *str(json_object *req, const char *key)
@@ -188,7 +293,7 @@ static const char *str(json_object *req, const char *key)
 	return json_object_get_string(json_object_object_get(req, key));
 }
 
-static void answer_call(ch_local *l, json_object *req, unsigned cpu_s)
+static json_object *answer_call(ch_local *l, json_object *req, unsigned cpu_s)
 {
 	const ch_type_desc *t = ch_local_type(l, str(req, "type"), str(req, "version"));
 	json_object *m = message("result");
@@ -207,9 +312,23 @@ static void answer_call(ch_local *l, json_object *req, unsigned cpu_s)
 	json_object_object_add(m, "status", json_object_new_int(rc));
 	json_object_object_add(m, "output", out ? json_object_new_string(out) : NULL);
 	json_object_object_add(m, "message", msg ? json_object_new_string(msg) : NULL);
+	if (cpu_spent(cpu_s))
+		json_object_object_add(m, "retire", json_object_new_boolean(1));
 	free(out);
 	free(msg);
-	send_or_die(m);
+	return m;
+}
+
+/* Runs what the host asked for; the answer to send back, or NULL. */
+static json_object *answer(ch_local *l, json_object *req, unsigned cpu_s)
+{
+	const char *kind = str(req, "kind");
+
+	if (kind && strcmp(kind, "load") == 0 && !l->handle)
+		return answer_load(l, req);
+	if (kind && strcmp(kind, "call") == 0)
+		return answer_call(l, req, cpu_s);
+	return NULL;
 }
 
 int ch_runner_main(int argc, char **argv)
@@ -235,22 +354,25 @@ int ch_runner_main(int argc, char **argv)
 	channel_fd = CH_RUNNER_FD;
 #if !defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer reserves terabytes of address space: it cannot run
-	 * under RLIMIT_AS (its own hard_rss_limit_mb is set instead). */
+	 * under RLIMIT_AS (its own soft_rss_limit_mb is set instead). */
 	limit(RLIMIT_AS, (rlim_t)memory_mb * 1024 * 1024);
-#else
-	(void)memory_mb;
 #endif
+	watch_memory(memory_mb);
 	limit(RLIMIT_NOFILE, files);
+	limit(RLIMIT_CPU, cpu_s ? (rlim_t)CPU_CALLS * (cpu_s + 1) : 0);
+	pthread_mutex_lock(&channel_lock);
 	while (ch_proto_recv(channel_fd, 0, &req) == CH_OK) {
-		const char *kind = str(req, "kind");
+		json_object *reply;
 
-		if (kind && strcmp(kind, "load") == 0 && !local.handle)
-			answer_load(&local, req);
-		else if (kind && strcmp(kind, "call") == 0)
-			answer_call(&local, req, cpu_s);
+		pthread_mutex_unlock(&channel_lock); /* the plugin may talk to the host now */
+		reply = answer(&local, req, cpu_s);
 		ch_secret_wipe(req); /* it held the decrypted configuration */
 		req = NULL;
+		pthread_mutex_lock(&channel_lock);
+		if (reply)
+			send_or_die(reply);
 	}
+	pthread_mutex_unlock(&channel_lock);
 	ch_local_close(&local);
 	return 0;
 }

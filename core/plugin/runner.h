@@ -5,6 +5,10 @@
 /** The descriptor a runner talks to the host on. */
 #define CH_RUNNER_FD 3
 
+/** The exit status of a runner that died of a fatal signal at its memory
+ *  limit (a plugin that ran out of memory, then aborted or crashed). */
+#define CH_RUNNER_EXIT_MEMORY 99
+
 /** The hidden subcommand that starts a runner. */
 #define CH_RUNNER_COMMAND "__runner"
 

@@ -81,7 +81,9 @@ typedef enum ch_status {
 	CH_E_FORBIDDEN = -15,  /**< caller authenticated but not allowed */
 	CH_E_CRASHED = -16,    /**< a plugin process died during the call */
 	CH_E_UNAVAILABLE = -17, /**< the service cannot take the call now */
-	CH_E_BUSY = -18         /**< too much waiting already: retry later */
+	CH_E_BUSY = -18,        /**< too much waiting already: retry later */
+	CH_E_QUARANTINED = -19  /**< the plugin crashed too often and is held
+	                             back until an admin resets it (host) */
 } ch_status;
 
 /** Log levels for ch_host_api.log. */

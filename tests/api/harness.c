@@ -165,6 +165,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *cls)
 	copy_header(line, n, "Location", r->location, sizeof(r->location));
 	copy_header(line, n, "WWW-Authenticate", r->www_authenticate, sizeof(r->www_authenticate));
 	copy_header(line, n, "Idempotent-Replayed", r->replayed, sizeof(r->replayed));
+	copy_header(line, n, "Retry-After", r->retry_after, sizeof(r->retry_after));
 	return n;
 }
 

@@ -29,6 +29,7 @@ typedef struct th_resp {
 	char location[256];
 	char www_authenticate[128];
 	char replayed[16]; /* Idempotent-Replayed */
+	char retry_after[16];
 } th_resp;
 
 /**

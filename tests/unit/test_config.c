@@ -213,6 +213,92 @@ START_TEST(file_env_args_precedence)
 }
 END_TEST
 
+START_TEST(op_timeouts_parse)
+{
+	char *argv[] = {"--plugin-op-timeout-ms", "test=1000,refresh=250"};
+	char *eq[] = {"--plugin-op-timeout-ms=setup=7"};
+	ch_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(load(&cfg, NULL, 0, err), CH_OK);
+	for (int op = 0; op < CH_OP_COUNT; op++)
+		ck_assert_uint_eq(cfg.plugin_op_timeout_ms[op], 0); /* all: --plugin-timeout-ms */
+	ck_assert_int_eq(load(&cfg, argv, 2, err), CH_OK);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_TEST], 1000);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_REFRESH], 250);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_SETUP], 0);
+	ck_assert_uint_eq(cfg.plugin_timeout_ms, 30000);     /* the others keep the default */
+	ck_assert_uint_eq(cfg.plugin_load_timeout_ms, 5000); /* and loading its own */
+	ck_assert_int_eq(load(&cfg, eq, 1, err), CH_OK);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_SETUP], 7);
+}
+END_TEST
+
+START_TEST(op_timeouts_refuse_bad_lists)
+{
+	static const char *const bad[][2] = {
+		{"tset=5", "--plugin-op-timeout-ms: unknown operation \"tset\""},
+		{"test=0", "--plugin-op-timeout-ms: test must be a whole number of "
+			   "milliseconds from 1 to 3600000"},
+		{"test=9999999", "--plugin-op-timeout-ms: test must be a whole number "
+				 "of milliseconds from 1 to 3600000"},
+		{"test=1x", "--plugin-op-timeout-ms: test must be a whole number of "
+			    "milliseconds from 1 to 3600000"},
+		{"test", "--plugin-op-timeout-ms must be OP=MS pairs separated by "
+			 "commas, e.g. test=30000,refresh=10000"},
+		{"test=5,", "--plugin-op-timeout-ms must be OP=MS pairs separated by "
+			    "commas, e.g. test=30000,refresh=10000"},
+		{"=5", "--plugin-op-timeout-ms: unknown operation \"\""},
+		{"", "--plugin-op-timeout-ms must be OP=MS pairs separated by commas, "
+		     "e.g. test=30000,refresh=10000"},
+	};
+	ch_config cfg;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = {"--plugin-op-timeout-ms", (char *)bad[i][0]};
+
+		ck_assert_int_eq(load(&cfg, argv, 2, err), CH_E_INVALID);
+		ck_assert_str_eq(err, bad[i][1]);
+	}
+}
+END_TEST
+
+START_TEST(op_timeouts_from_file_and_env)
+{
+	char path[] = "/tmp/connhub-config-XXXXXX";
+	int fd = mkstemp(path);
+	char *argv[] = {"--config", path};
+	char *cli[] = {"--config", path, "--plugin-op-timeout-ms", "test=3"};
+	ch_config cfg;
+	char err[256];
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	write_file(path, "{\"plugin-op-timeout-ms\": \"refresh=100,setup=200\"}");
+	ck_assert_int_eq(load(&cfg, argv, 2, err), CH_OK);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_REFRESH], 100);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_SETUP], 200);
+	setenv("CONNHUB_PLUGIN_OP_TIMEOUT_MS", "setup=300", 1);
+	ck_assert_int_eq(load(&cfg, argv, 2, err), CH_OK);
+	/* a later source replaces the whole list */
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_SETUP], 300);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_REFRESH], 0);
+	ck_assert_int_eq(load(&cfg, cli, 4, err), CH_OK);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_TEST], 3);
+	ck_assert_uint_eq(cfg.plugin_op_timeout_ms[CH_OP_SETUP], 0);
+	setenv("CONNHUB_PLUGIN_OP_TIMEOUT_MS", "test=nope", 1);
+	ck_assert_int_eq(load(&cfg, argv, 2, err), CH_E_INVALID);
+	ck_assert_str_eq(err, "CONNHUB_PLUGIN_OP_TIMEOUT_MS: test must be a "
+			      "whole number of milliseconds from 1 to 3600000");
+	unsetenv("CONNHUB_PLUGIN_OP_TIMEOUT_MS");
+	write_file(path, "{\"plugin-op-timeout-ms\": \"stop=1,nope=2\"}");
+	ck_assert_int_eq(load(&cfg, argv, 2, err), CH_E_INVALID);
+	ck_assert_ptr_nonnull(strstr(err, "plugin-op-timeout-ms: unknown operation \"nope\""));
+	unlink(path);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -223,6 +309,9 @@ int main(void)
 		listen_addresses_refused,
 		numbers_have_minima,
 		file_env_args_precedence,
+		op_timeouts_parse,
+		op_timeouts_refuse_bad_lists,
+		op_timeouts_from_file_and_env,
 		NULL,
 	};
 

@@ -1,13 +1,19 @@
 /*
  * The plugin module in-process: loading each fixture, the registry over the
- * fixture directory, operation calls and the per-connector cache.
+ * fixture directory, operation calls, the per-connector cache, and the
+ * framing of the host <-> runner channel.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "clock.h"
+#include "error.h"
 #include "plugin/cache.h"
+#include "plugin/proto.h"
 #include "plugin/loader.h"
 #include "plugin/registry.h"
 #include "check_run.h"
@@ -216,6 +222,115 @@ START_TEST(registry_slot_keeps_old_until_released)
 }
 END_TEST
 
+/* --- the runner channel's framing ------------------------------------------- */
+
+static int chan[2];
+
+static void open_channel(void)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, chan), 0);
+}
+
+/* Writes raw bytes on the peer's end. */
+static void peer_writes(const void *bytes, size_t len)
+{
+	ck_assert_int_eq(write(chan[1], bytes, len), (ssize_t)len);
+}
+
+static int recv_within(int64_t ms, json_object **msg)
+{
+	return ch_proto_recv(chan[0], ch_clock_mono_ms() + ms, msg);
+}
+
+START_TEST(proto_round_trip)
+{
+	json_object *sent = json_tokener_parse("{\"kind\":\"call\",\"input\":\"{}\"}"), *got = NULL;
+
+	open_channel();
+	ck_assert_int_eq(ch_proto_send(chan[1], sent, ch_clock_mono_ms() + 1000), CH_OK);
+	ck_assert_int_eq(recv_within(1000, &got), CH_OK);
+	ck_assert(json_object_equal(sent, got));
+	json_object_put(sent);
+	json_object_put(got);
+}
+END_TEST
+
+START_TEST(proto_oversized_prefix_is_reported_at_once)
+{
+	const unsigned char head[4] = {0x04, 0x00, 0x00, 0x01}; /* 64 MiB + 1 */
+	json_object *got = (json_object *)1;
+	int64_t t0 = ch_clock_mono_ms();
+
+	open_channel();
+	peer_writes(head, sizeof(head));
+	/* the peer stays connected: nothing but the prefix says it is bad */
+	ck_assert_int_eq(recv_within(10000, &got), CH_E_TOO_LARGE);
+	ck_assert_int_lt(ch_clock_mono_ms() - t0, 5000);
+	ck_assert_ptr_null(got);
+	ck_assert_str_eq(ch_error_last()->message,
+			 "sent a message of 67108865 bytes, over the 64 MiB limit");
+}
+END_TEST
+
+START_TEST(proto_truncated_prefix_and_body)
+{
+	const unsigned char half[2] = {0, 0}, head[4] = {0, 0, 0, 100};
+	json_object *got = NULL;
+
+	open_channel();
+	peer_writes(half, sizeof(half));
+	ck_assert_int_eq(recv_within(50, &got), CH_E_TIMEOUT); /* the rest never comes */
+	close(chan[1]);
+	ck_assert_int_eq(recv_within(1000, &got), CH_E_IO); /* and now never can */
+	close(chan[0]);
+	open_channel();
+	peer_writes(head, sizeof(head));
+	peer_writes("{\"kind\":", 8);
+	close(chan[1]);
+	ck_assert_int_eq(recv_within(1000, &got), CH_E_IO);
+	ck_assert_ptr_null(got);
+}
+END_TEST
+
+START_TEST(proto_garbage_is_a_violation)
+{
+	const unsigned char head[4] = {0, 0, 0, 3};
+	json_object *got = NULL;
+
+	open_channel();
+	peer_writes(head, sizeof(head));
+	peer_writes("[1]", 3);
+	ck_assert_int_eq(recv_within(1000, &got), CH_E_INVALID);
+	ck_assert_str_eq(ch_error_last()->message,
+			 "sent a message of 3 bytes that is not a JSON object");
+	peer_writes(head, sizeof(head));
+	peer_writes("\xff\x00x", 3);
+	ck_assert_int_eq(recv_within(1000, &got), CH_E_INVALID);
+	ck_assert_ptr_null(got);
+}
+END_TEST
+
+START_TEST(proto_send_is_bounded_by_its_deadline)
+{
+	json_object *big = json_object_new_object();
+	char *text = malloc(4 << 20);
+	int64_t t0;
+
+	memset(text, 'x', 4 << 20);
+	text[(4 << 20) - 1] = '\0';
+	json_object_object_add(big, "kind", json_object_new_string(text));
+	open_channel();
+	/* the peer never reads: the message cannot fit in the socket's buffer */
+	t0 = ch_clock_mono_ms();
+	ck_assert_int_eq(ch_proto_send(chan[0], big, t0 + 100), CH_E_TIMEOUT);
+	ck_assert_int_lt(ch_clock_mono_ms() - t0, 5000);
+	close(chan[1]);
+	ck_assert_int_eq(ch_proto_send(chan[0], big, ch_clock_mono_ms() + 1000), CH_E_IO);
+	json_object_put(big);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -226,6 +341,11 @@ int main(void)
 		cache_bounds_and_expiry,
 		registry_indexes_fixture_dir,
 		registry_slot_keeps_old_until_released,
+		proto_round_trip,
+		proto_oversized_prefix_is_reported_at_once,
+		proto_truncated_prefix_and_body,
+		proto_garbage_is_a_violation,
+		proto_send_is_bounded_by_its_deadline,
 		NULL,
 	};
 
