@@ -750,6 +750,8 @@ static int rx_quantifier(rx_buf *b, const char *src, size_t *i)
 			rc = rx_fail(b, "unterminated {n,m} repetition");
 		if (rc == CH_OK)
 			rc = rx_put(b, src + *i, close + 1 - *i);
+		if (rc != CH_OK)
+			return rc;
 		*i = close + 1;
 	} else {
 		rc = rx_putc(b, src[(*i)++]);
