@@ -461,14 +461,22 @@ void ch_http_stop(ch_http_server *srv, int drain_ms)
 	if (srv->daemon) {
 		MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
 
+		/* New connections are refused from here on (a listening socket
+		 * shut down stops listening); it is closed only at the end. */
 		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
+			shutdown(fd, SHUT_RDWR);
 		if (drain_ms > 0)
 			drain(srv, drain_ms);
 		/* Workers finish the jobs they hold (plugin deadlines bound
 		 * them) and resume those connections before the daemon stops. */
 		stop_workers(srv);
 		MHD_stop_daemon(srv->daemon);
+		/* Only now: each of the daemon's threads takes the socket out of
+		 * its epoll set when it wakes up to the quiesce, and aborts the
+		 * process ("Failed to remove listen FD from epoll set") if the
+		 * socket is closed by then. */
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
 	}
 	stop_workers(srv);
 	pthread_cond_destroy(&srv->jobs_cv);

@@ -95,6 +95,10 @@ int th_kill_wait(th_host *h, int sig)
 		return -1;
 	kill(h->pid, sig);
 	waitpid(h->pid, &status, 0);
+	if (WIFSIGNALED(status)) /* say which, for the test that fails on it */
+		fprintf(stderr, "the host (pid %d) died of signal %d (%s)%s\n", (int)h->pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)),
+			WCOREDUMP(status) ? ", core dumped" : "");
 	h->pid = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -104,6 +108,8 @@ int th_stop(th_host *h)
 	char cmd[600];
 	int status = th_kill_wait(h, SIGTERM);
 
+	if (status != 0) /* the log says why, before it goes */
+		th_dump_log(h);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", h->data_dir, h->log_path);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", h->data_dir);
