@@ -24,6 +24,9 @@ enum {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
 	S_ACC_INSERT,
 	S_ACC_FIND,
 	S_TOK_INSERT,
@@ -56,17 +59,51 @@ enum {
 	S_TOTAL = S_LIST_COUNT + 8
 };
 
-typedef struct conn {
+struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_TOTAL];
 	struct conn *next;
-} conn;
+};
+
+typedef struct conn conn;
+
+/*
+ * One write, run in a transaction shared with the writes queued beside it
+ * (group commit): its function, what it works on (each uses the members it
+ * needs), and its outcome.
+ */
+typedef struct wjob {
+	int (*fn)(conn *c, struct wjob *j);
+	const ch_connector_row *row;
+	const char *account_id, *connector_id, *key;
+	const ch_idem_record *idem;
+	const uint8_t *hash;
+	int admin;
+	json_object *doc;
+	int64_t expect, session_revision;
+	const ch_rewriter *rw;
+	int idx;                  /* write_texts(): the statement, */
+	const char *what;         /* what it does, */
+	const char *const *texts; /* its text parameters */
+	int ntexts;
+	int changes; /* out: rows the job's last statement changed */
+	int rc;      /* out */
+	char msg[256];
+	int done;
+	struct wjob *next;
+} wjob;
+
+/* A batch of jobs at most: one transaction must not grow without bound. */
+#define GROUP_MAX 64
 
 typedef struct sq_store {
 	ch_store base;
 	char *path;
 	pthread_key_t key;
-	pthread_mutex_t write_lock;
+	pthread_mutex_t write_lock; /* the queue and the leader */
+	pthread_cond_t written;     /* a batch was committed */
+	wjob *queue, **tail;
+	int leading;                /* a thread is writing a batch */
 	pthread_mutex_t conns_lock;
 	conn *conns;
 } sq_store;
@@ -79,6 +116,9 @@ static const char *const fixed_sql[S_FIXED_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT job",
+	[S_RELEASE] = "RELEASE job",
+	[S_ROLLBACK_TO] = "ROLLBACK TO job",
 	[S_ACC_INSERT] = "INSERT INTO accounts(id, name, created_at) VALUES(?1, ?2, ?3)",
 	[S_ACC_FIND] = "SELECT id FROM accounts WHERE name = ?1",
 	[S_TOK_INSERT] = "INSERT INTO tokens(hash, account_id, admin, created_at) VALUES(?1, ?2, ?3, ?4)",
@@ -244,62 +284,143 @@ static void copy_col(sqlite3_stmt *s, int col, char *out, size_t len)
 	snprintf(out, len, "%s", v ? (const char *)v : "");
 }
 
-/* --- transactions ------------------------------------------------------------- */
+/* --- writes: group commit ------------------------------------------------------ */
 
-static int tx_begin(sq_store *st, conn **out)
+/* Steps one of the fixed statements that take no parameter. */
+static int run_fixed(conn *c, int idx, const char *what)
+{
+	sqlite3_stmt *s = stmt(c, idx);
+
+	return s ? step_done(c, s, what) : CH_E_IO;
+}
+
+/* Runs one job inside the batch's transaction, under a savepoint: a job
+ * that fails leaves nothing behind, and the others go on. */
+static void run_job(conn *c, wjob *j)
+{
+	int rc = run_fixed(c, S_SAVEPOINT, "savepoint");
+
+	ch_error_clear();
+	if (rc == CH_OK)
+		rc = j->fn(c, j);
+	j->rc = rc;
+	snprintf(j->msg, sizeof(j->msg), "%s", rc != CH_OK ? ch_error_last()->message : "");
+	if (rc != CH_OK)
+		run_fixed(c, S_ROLLBACK_TO, "rollback to savepoint");
+	run_fixed(c, S_RELEASE, "release savepoint");
+}
+
+/* Writes a batch of jobs in one transaction on the calling thread's
+ * connection; a failed begin or commit fails every job of the batch. */
+static void run_batch(sq_store *st, wjob *batch)
 {
 	conn *c = get_conn(st);
-	sqlite3_stmt *s;
+	int rc = c ? run_fixed(c, S_BEGIN, "begin") : CH_E_IO;
+	char why[256];
 
-	*out = c;
-	if (!c)
-		return CH_E_IO;
-	pthread_mutex_lock(&st->write_lock);
-	s = stmt(c, S_BEGIN);
-	if (!s || step_done(c, s, "begin") != CH_OK) {
-		pthread_mutex_unlock(&st->write_lock);
-		return ch_error_last()->code ? ch_error_last()->code : CH_E_IO;
+	for (wjob *j = batch; rc == CH_OK && j; j = j->next) {
+		run_job(c, j);
+		/* SQLite ends the whole transaction on some errors (a full
+		 * disk): what the batch wrote before is gone too */
+		if (sqlite3_get_autocommit(c->db))
+			rc = ch_error_set(CH_E_IO, "database: the transaction was rolled back: %s",
+					  j->msg);
 	}
+	if (rc == CH_OK)
+		rc = run_fixed(c, S_COMMIT, "commit");
+	if (rc == CH_OK)
+		return;
+	snprintf(why, sizeof(why), "%s", ch_error_last()->message);
+	if (c && sqlite3_get_autocommit(c->db) == 0)
+		exec(c->db, "ROLLBACK");
+	for (wjob *j = batch; j; j = j->next) {
+		if (j->rc == CH_OK) { /* nothing of it was written */
+			j->rc = rc;
+			snprintf(j->msg, sizeof(j->msg), "%s", why);
+		}
+	}
+}
+
+/* Takes up to GROUP_MAX jobs off the queue (write_lock held). */
+static wjob *take_batch(sq_store *st)
+{
+	wjob *batch = st->queue, *last = batch;
+	int n = 1;
+
+	while (last->next && n < GROUP_MAX) {
+		last = last->next;
+		n++;
+	}
+	st->queue = last->next;
+	if (!st->queue)
+		st->tail = &st->queue;
+	last->next = NULL;
+	return batch;
+}
+
+/*
+ * Runs @p j and returns its status once it is committed (or has failed),
+ * with the thread's last error set as the job left it. Writers are
+ * serialised here, never in SQLite's busy handler: the first to come
+ * leads, writing the queued jobs batch after batch in transactions of up
+ * to GROUP_MAX jobs, while the others wait for theirs (group commit: under
+ * load one commit carries many writes). Only the CLI, another process,
+ * meets the busy timeout.
+ */
+static int run_write(sq_store *st, wjob *j)
+{
+	j->next = NULL;
+	j->done = 0;
+	j->rc = CH_OK;
+	pthread_mutex_lock(&st->write_lock);
+	*st->tail = j;
+	st->tail = &j->next;
+	while (!j->done && st->leading)
+		pthread_cond_wait(&st->written, &st->write_lock);
+	while (!j->done) { /* lead: write until this job's batch is done */
+		wjob *batch = take_batch(st);
+
+		st->leading = 1;
+		pthread_mutex_unlock(&st->write_lock);
+		run_batch(st, batch);
+		pthread_mutex_lock(&st->write_lock);
+		for (wjob *b = batch, *next; b; b = next) {
+			next = b->next;
+			b->done = 1;
+		}
+		st->leading = 0;
+		pthread_cond_broadcast(&st->written);
+	}
+	pthread_mutex_unlock(&st->write_lock);
+	if (j->rc != CH_OK)
+		return ch_error_set(j->rc, "%s", j->msg);
 	return CH_OK;
 }
 
-/* Commits when @p rc is CH_OK, rolls back otherwise; returns the outcome. */
-static int tx_end(sq_store *st, conn *c, int rc)
+/* A job of one statement binding text parameters ?1..?n; j->changes gets
+ * the number of rows it changed. */
+static int texts_job(conn *c, wjob *j)
 {
-	sqlite3_stmt *s = stmt(c, rc == CH_OK ? S_COMMIT : S_ROLLBACK);
+	sqlite3_stmt *s = stmt(c, j->idx);
+	int rc = s ? CH_OK : CH_E_IO;
 
-	if (s) {
-		int r = step_done(c, s, rc == CH_OK ? "commit" : "rollback");
-
-		if (rc == CH_OK)
-			rc = r;
-	}
-	if (rc != CH_OK && sqlite3_get_autocommit(c->db) == 0)
-		exec(c->db, "ROLLBACK");
-	pthread_mutex_unlock(&st->write_lock);
+	for (int i = 0; s && i < j->ntexts; i++)
+		bind_text(s, i + 1, j->texts[i]);
+	if (s)
+		rc = step_done(c, s, j->what);
+	j->changes = rc == CH_OK ? sqlite3_changes(c->db) : 0;
 	return rc;
 }
 
-/* One statement binding text parameters ?1..?n, in a write transaction of
- * its own; *changes gets the number of rows it changed. */
 static int write_texts(sq_store *st, int idx, const char *what, const char *const *texts, int n,
 		       int *changes)
 {
-	sqlite3_stmt *s;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	wjob j = {.fn = texts_job, .idx = idx, .what = what, .texts = texts, .ntexts = n};
+	int rc = run_write(st, &j);
 
-	if (rc != CH_OK)
-		return rc;
-	s = stmt(c, idx);
-	rc = s ? CH_OK : CH_E_IO;
-	for (int i = 0; s && i < n; i++)
-		bind_text(s, i + 1, texts[i]);
-	if (s)
-		rc = step_done(c, s, what);
 	if (changes)
-		*changes = rc == CH_OK ? sqlite3_changes(c->db) : 0;
-	return tx_end(st, c, rc);
+		*changes = j.changes;
+	return rc;
 }
 
 /* --- open, migrate, close ------------------------------------------------------ */
@@ -395,6 +516,7 @@ static void sq_close(ch_store *base)
 		free(c);
 	}
 	pthread_key_delete(st->key);
+	pthread_cond_destroy(&st->written);
 	pthread_mutex_destroy(&st->write_lock);
 	pthread_mutex_destroy(&st->conns_lock);
 	free(st->path);
@@ -417,6 +539,8 @@ int ch_store_open_sqlite(ch_store **out, const char *path)
 	st->base.ops = &sq_ops;
 	pthread_key_create(&st->key, NULL);
 	pthread_mutex_init(&st->write_lock, NULL);
+	pthread_cond_init(&st->written, NULL);
+	st->tail = &st->queue;
 	pthread_mutex_init(&st->conns_lock, NULL);
 	rc = private_files(path);
 	if (rc == CH_OK)
@@ -489,28 +613,27 @@ static int sq_account_find(ch_store *base, const char *name, char id_out[CH_ID_L
 	return rc;
 }
 
+static int token_job(conn *c, wjob *j)
+{
+	char now[CH_TIME_LEN];
+	sqlite3_stmt *s = stmt(c, S_TOK_INSERT);
+
+	if (!s)
+		return CH_E_IO;
+	ch_store_now(now);
+	sqlite3_bind_blob(s, 1, j->hash, CH_TOKEN_HASH_LEN, SQLITE_STATIC);
+	bind_text(s, 2, j->account_id);
+	sqlite3_bind_int(s, 3, j->admin ? 1 : 0);
+	bind_text(s, 4, now);
+	return step_done(c, s, "create token");
+}
+
 static int sq_token_create(ch_store *base, const char *account_id, int admin,
 			   const uint8_t hash[CH_TOKEN_HASH_LEN])
 {
-	sq_store *st = (sq_store *)base;
-	char now[CH_TIME_LEN];
-	sqlite3_stmt *s;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	wjob j = {.fn = token_job, .account_id = account_id, .admin = admin, .hash = hash};
 
-	if (rc != CH_OK)
-		return rc;
-	ch_store_now(now);
-	s = stmt(c, S_TOK_INSERT);
-	rc = s ? CH_OK : CH_E_IO;
-	if (s) {
-		sqlite3_bind_blob(s, 1, hash, CH_TOKEN_HASH_LEN, SQLITE_STATIC);
-		bind_text(s, 2, account_id);
-		sqlite3_bind_int(s, 3, admin ? 1 : 0);
-		bind_text(s, 4, now);
-		rc = step_done(c, s, "create token");
-	}
-	return tx_end(st, c, rc);
+	return run_write((sq_store *)base, &j);
 }
 
 static int sq_token_find(ch_store *base, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out,
@@ -637,24 +760,27 @@ static int insert_row(conn *c, const ch_connector_row *row)
 	return step_done(c, s, "create connector");
 }
 
+static int insert_job(conn *c, wjob *j)
+{
+	int rc = CH_OK;
+
+	/* The key first: of two concurrent creates with one key, the second
+	 * fails here (and replays the first) rather than on the name. */
+	if (j->key)
+		rc = put_idem(c, j->row->account_id, j->key, j->idem, j->row->created_at);
+	if (rc == CH_OK)
+		rc = insert_row(c, j->row);
+	if (rc == CH_OK)
+		rc = bump_count(c, j->row->account_id, 1);
+	return rc;
+}
+
 static int sq_connector_insert(ch_store *base, const ch_connector_row *row, const char *idem_key,
 			       const ch_idem_record *idem)
 {
-	sq_store *st = (sq_store *)base;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	wjob j = {.fn = insert_job, .row = row, .key = idem_key, .idem = idem};
 
-	if (rc != CH_OK)
-		return rc;
-	/* The key first: of two concurrent creates with one key, the second
-	 * fails here (and replays the first) rather than on the name. */
-	if (idem_key)
-		rc = put_idem(c, row->account_id, idem_key, idem, row->created_at);
-	if (rc == CH_OK)
-		rc = insert_row(c, row);
-	if (rc == CH_OK)
-		rc = bump_count(c, row->account_id, 1);
-	return tx_end(st, c, rc);
+	return run_write((sq_store *)base, &j);
 }
 
 static int sq_connector_get(ch_store *base, const char *account_id, const char *id,
@@ -713,41 +839,40 @@ static int update_checked(conn *c, const ch_connector_row *row, int64_t expect)
 	return rc == CH_E_CONFLICT ? gone_or_stale(c, row->account_id, row->id) : rc;
 }
 
+static int update_job(conn *c, wjob *j)
+{
+	return update_checked(c, j->row, j->expect);
+}
+
 static int sq_connector_update(ch_store *base, const ch_connector_row *row, int64_t expect)
 {
-	sq_store *st = (sq_store *)base;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	wjob j = {.fn = update_job, .row = row, .expect = expect};
 
-	if (rc != CH_OK)
-		return rc;
-	rc = update_checked(c, row, expect);
-	return tx_end(st, c, rc);
+	return run_write((sq_store *)base, &j);
+}
+
+static int delete_job(conn *c, wjob *j)
+{
+	sqlite3_stmt *s = stmt(c, S_CON_DELETE);
+	int rc;
+
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, j->account_id);
+	bind_text(s, 2, j->connector_id);
+	sqlite3_bind_int64(s, 3, j->expect);
+	rc = step_done(c, s, "delete connector");
+	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
+		return gone_or_stale(c, j->account_id, j->connector_id);
+	return rc == CH_OK ? bump_count(c, j->account_id, -1) : rc;
 }
 
 static int sq_connector_delete(ch_store *base, const char *account_id, const char *id,
 			       int64_t expect)
 {
-	sq_store *st = (sq_store *)base;
-	sqlite3_stmt *s;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	wjob j = {.fn = delete_job, .account_id = account_id, .connector_id = id, .expect = expect};
 
-	if (rc != CH_OK)
-		return rc;
-	s = stmt(c, S_CON_DELETE);
-	rc = s ? CH_OK : CH_E_IO;
-	if (s) {
-		bind_text(s, 1, account_id);
-		bind_text(s, 2, id);
-		sqlite3_bind_int64(s, 3, expect);
-		rc = step_done(c, s, "delete connector");
-	}
-	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
-		rc = gone_or_stale(c, account_id, id);
-	else if (rc == CH_OK)
-		rc = bump_count(c, account_id, -1);
-	return tx_end(st, c, rc);
+	return run_write((sq_store *)base, &j);
 }
 
 static int sq_idem_get(ch_store *base, const char *account_id, const char *key,
@@ -1114,19 +1239,22 @@ static int rewrite_sessions(conn *c, const ch_rewriter *rw)
 	return rc;
 }
 
+static int rewrite_job(conn *c, wjob *j)
+{
+	int rc = CH_OK;
+
+	if (j->rw->connector)
+		rc = rewrite_connectors(c, j->rw);
+	if (rc == CH_OK && j->rw->session)
+		rc = rewrite_sessions(c, j->rw);
+	return rc;
+}
+
 static int sq_rewrite_all(ch_store *base, const ch_rewriter *rw)
 {
-	sq_store *st = (sq_store *)base;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	wjob j = {.fn = rewrite_job, .rw = rw};
 
-	if (rc != CH_OK)
-		return rc;
-	if (rw->connector)
-		rc = rewrite_connectors(c, rw);
-	if (rc == CH_OK && rw->session)
-		rc = rewrite_sessions(c, rw);
-	return tx_end(st, c, rc);
+	return run_write((sq_store *)base, &j);
 }
 
 /* --- setup sessions ---------------------------------------------------------------- */
@@ -1147,32 +1275,34 @@ static int sq_session_get(ch_store *base, const char *account_id, const char *co
 	return *doc ? CH_OK : ch_error_set(CH_E_IO, "database: unreadable setup session");
 }
 
+static int session_put_job(conn *c, wjob *j)
+{
+	char now[CH_TIME_LEN];
+	sqlite3_stmt *s = stmt(c, j->expect == 0 ? S_SES_INSERT : S_SES_UPDATE);
+	int rc;
+
+	if (!s)
+		return CH_E_IO;
+	ch_store_now(now);
+	bind_text(s, 1, j->account_id);
+	bind_text(s, 2, j->connector_id);
+	bind_text(s, 3, json_object_to_json_string_ext(j->doc, JSON_C_TO_STRING_PLAIN));
+	bind_text(s, 4, now);
+	if (j->expect)
+		sqlite3_bind_int64(s, 5, j->expect);
+	rc = step_done(c, s, "write setup session");
+	if (rc == CH_E_EXISTS || (rc == CH_OK && sqlite3_changes(c->db) == 0))
+		rc = ch_error_set(CH_E_CONFLICT, "the setup session changed meanwhile");
+	return rc;
+}
+
 static int sq_session_put(ch_store *base, const char *account_id, const char *connector_id,
 			  json_object *doc, int64_t expect)
 {
-	sq_store *st = (sq_store *)base;
-	char now[CH_TIME_LEN];
-	sqlite3_stmt *s;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	wjob j = {.fn = session_put_job, .account_id = account_id, .connector_id = connector_id,
+		  .doc = doc, .expect = expect};
 
-	if (rc != CH_OK)
-		return rc;
-	ch_store_now(now);
-	s = stmt(c, expect == 0 ? S_SES_INSERT : S_SES_UPDATE);
-	rc = s ? CH_OK : CH_E_IO;
-	if (s) {
-		bind_text(s, 1, account_id);
-		bind_text(s, 2, connector_id);
-		bind_text(s, 3, json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
-		bind_text(s, 4, now);
-		if (expect)
-			sqlite3_bind_int64(s, 5, expect);
-		rc = step_done(c, s, "write setup session");
-	}
-	if (rc == CH_E_EXISTS || (rc == CH_OK && sqlite3_changes(c->db) == 0))
-		rc = ch_error_set(CH_E_CONFLICT, "the setup session changed meanwhile");
-	return tx_end(st, c, rc);
+	return run_write((sq_store *)base, &j);
 }
 
 static int sq_session_delete(ch_store *base, const char *account_id, const char *connector_id)
@@ -1187,29 +1317,29 @@ static int sq_session_delete(ch_store *base, const char *account_id, const char 
 
 /* The connector written and its session removed in one transaction, so a
  * finish and a concurrent next, previous or cancel cannot both apply. */
+static int session_finish_job(conn *c, wjob *j)
+{
+	sqlite3_stmt *s = stmt(c, S_SES_DELETE_REV);
+	int rc;
+
+	if (!s)
+		return CH_E_IO;
+	bind_text(s, 1, j->row->account_id);
+	bind_text(s, 2, j->row->id);
+	sqlite3_bind_int64(s, 3, j->session_revision);
+	rc = step_done(c, s, "finish setup session");
+	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
+		rc = ch_error_set(CH_E_CONFLICT, "the setup session changed meanwhile");
+	return rc == CH_OK ? update_checked(c, j->row, j->expect) : rc;
+}
+
 static int sq_session_finish(ch_store *base, const ch_connector_row *row, int64_t expect,
 			     int64_t session_revision)
 {
-	sq_store *st = (sq_store *)base;
-	sqlite3_stmt *s;
-	conn *c;
-	int rc = tx_begin(st, &c);
+	wjob j = {.fn = session_finish_job, .row = row, .expect = expect,
+		  .session_revision = session_revision};
 
-	if (rc != CH_OK)
-		return rc;
-	s = stmt(c, S_SES_DELETE_REV);
-	rc = s ? CH_OK : CH_E_IO;
-	if (s) {
-		bind_text(s, 1, row->account_id);
-		bind_text(s, 2, row->id);
-		sqlite3_bind_int64(s, 3, session_revision);
-		rc = step_done(c, s, "finish setup session");
-	}
-	if (rc == CH_OK && sqlite3_changes(c->db) == 0)
-		rc = ch_error_set(CH_E_CONFLICT, "the setup session changed meanwhile");
-	if (rc == CH_OK)
-		rc = update_checked(c, row, expect);
-	return tx_end(st, c, rc);
+	return run_write((sq_store *)base, &j);
 }
 
 static const ch_store_ops sq_ops = {

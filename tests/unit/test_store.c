@@ -2,9 +2,11 @@
  * The SQLite store: which constraint failures are "exists", refusing a
  * database of a newer schema, the database files readable by their owner
  * alone, rewrites (key rotation) that keep revisions and reach setup
- * sessions, and list plans that never sort in a temporary B-tree.
+ * sessions, list plans that never sort in a temporary B-tree, and
+ * concurrent writes sharing commits while each fails alone.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +252,100 @@ START_TEST(every_list_plan_uses_an_index)
 }
 END_TEST
 
+/* --- group commit ---------------------------------------------------------------- */
+
+#define RACERS 8
+#define NAMES 40
+
+typedef struct racer {
+	ch_store *st;
+	const char *account;
+	int id;
+	int ok, exists;       /* outcomes */
+	char bad[256];        /* the first unexpected outcome, or "" */
+} racer;
+
+/* Inserts NAMES connectors, each with an idempotency key of its own: the
+ * same names as every other racer, so each name is taken once. */
+static void *race_inserts(void *arg)
+{
+	racer *r = arg;
+
+	for (int i = 0; i < NAMES; i++) {
+		ch_connector_row row;
+		ch_idem_record idem = {.status = 201, .body = "{}"};
+		char name[32], key[32];
+		int rc;
+
+		snprintf(name, sizeof(name), "n-%d", i);
+		snprintf(key, sizeof(key), "k-%d-%d", r->id, i);
+		fill_row(&row, r->account, name);
+		rc = ch_store_connector_insert(r->st, &row, key, &idem);
+		if (rc == CH_OK)
+			r->ok++;
+		else if (rc == CH_E_EXISTS && strstr(ch_error_last()->message, "UNIQUE"))
+			r->exists++;
+		else if (!r->bad[0])
+			snprintf(r->bad, sizeof(r->bad), "%s: %d %s", name, rc,
+				 ch_error_last()->message);
+		ch_connector_row_clear(&row);
+	}
+	return NULL;
+}
+
+/* Concurrent writes commit in shared transactions, and each fails alone:
+ * of RACERS inserting the same names, one wins each name, the losers get
+ * EXISTS with their own message, and nothing of a loser stays behind
+ * (its idempotency key was rolled back with it, so the key is free). */
+START_TEST(group_commit_fails_each_write_alone)
+{
+	ch_store *st = open_new();
+	pthread_t t[RACERS];
+	racer r[RACERS];
+	char account[CH_ID_LEN];
+	ch_connector_query q = {.page = 1, .per_page = 100};
+	ch_connector_page page = {0};
+	int ok = 0, exists = 0;
+
+	ck_assert_int_eq(ch_store_account_create(st, "a", account), CH_OK);
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (racer){.st = st, .account = account, .id = i};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race_inserts, &r[i]), 0);
+	}
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(!r[i].bad[0], "racer %d: %s", i, r[i].bad);
+		ok += r[i].ok;
+		exists += r[i].exists;
+	}
+	ck_assert_int_eq(ok, NAMES);
+	ck_assert_int_eq(exists, NAMES * (RACERS - 1));
+	ck_assert_int_eq(ch_store_connector_list(st, account, &q, &page), CH_OK);
+	ck_assert_uint_eq(page.total, NAMES); /* the count moved with the wins only */
+	ck_assert_uint_eq(page.count, NAMES);
+	ch_connector_page_clear(&page);
+	/* a loser's key was rolled back: it can be used again */
+	for (int i = 0; i < RACERS; i++) {
+		for (int n = 0; n < NAMES; n++) {
+			ch_idem_record rec;
+			char key[32];
+			int rc;
+
+			snprintf(key, sizeof(key), "k-%d-%d", i, n);
+			rc = ch_store_idem_get(st, account, key, &rec);
+			ch_idem_record_clear(&rec);
+			if (rc == CH_OK)
+				ok--;
+			else
+				ck_assert_int_eq(rc, CH_E_NOTFOUND);
+		}
+	}
+	ck_assert_int_eq(ok, 0); /* one key stored for each win, no more */
+	ch_store_close(st);
+	remove_dir();
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -258,6 +354,7 @@ int main(void)
 		files_are_private,
 		rewrite_keeps_revisions_and_reaches_sessions,
 		every_list_plan_uses_an_index,
+		group_commit_fails_each_write_alone,
 		NULL,
 	};
 
