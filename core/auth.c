@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -10,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "error.h"
 
 #define TOKEN_PREFIX "cht_"
@@ -89,8 +92,86 @@ int ch_auth_issue(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], const char 
 	return rc;
 }
 
-int ch_auth_check(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], const char *header,
-		  ch_principal *out)
+/* --- the cache of tokens checked lately ------------------------------------------- */
+
+#define CACHE_SLOTS 256 /* direct-mapped by the hash's first bytes */
+
+typedef struct cache_slot {
+	uint8_t hash[CH_TOKEN_HASH_LEN];
+	ch_principal who;
+	int64_t expires_ms; /* 0: empty */
+} cache_slot;
+
+struct ch_auth_cache {
+	pthread_mutex_t lock;
+	int64_t ttl_ms;
+	cache_slot slot[CACHE_SLOTS];
+};
+
+ch_auth_cache *ch_auth_cache_new(int64_t ttl_ms)
+{
+	ch_auth_cache *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		pthread_mutex_init(&c->lock, NULL);
+		c->ttl_ms = ttl_ms;
+	}
+	return c;
+}
+
+void ch_auth_cache_free(ch_auth_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	sodium_memzero(c->slot, sizeof(c->slot));
+	free(c);
+}
+
+/* The hash is a keyed BLAKE2b: its bytes are uniform, and no caller can
+ * aim tokens at one slot without the key. */
+static cache_slot *slot_of(ch_auth_cache *c, const uint8_t hash[CH_TOKEN_HASH_LEN])
+{
+	return &c->slot[(hash[0] | (unsigned)hash[1] << 8) % CACHE_SLOTS];
+}
+
+/* The principal of a cached, unexpired hash; 0 when not there. */
+static int cache_get(ch_auth_cache *c, const uint8_t hash[CH_TOKEN_HASH_LEN], ch_principal *out)
+{
+	cache_slot *s;
+	int hit;
+
+	if (!c)
+		return 0;
+	s = slot_of(c, hash);
+	pthread_mutex_lock(&c->lock);
+	hit = s->expires_ms > ch_clock_mono_ms() &&
+	      sodium_memcmp(s->hash, hash, CH_TOKEN_HASH_LEN) == 0;
+	if (hit)
+		*out = s->who;
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static void cache_put(ch_auth_cache *c, const uint8_t hash[CH_TOKEN_HASH_LEN],
+		      const ch_principal *who)
+{
+	cache_slot *s;
+
+	if (!c)
+		return;
+	s = slot_of(c, hash);
+	pthread_mutex_lock(&c->lock);
+	memcpy(s->hash, hash, CH_TOKEN_HASH_LEN);
+	s->who = *who;
+	s->expires_ms = ch_clock_mono_ms() + c->ttl_ms;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* --- checking a token --------------------------------------------------------------- */
+
+int ch_auth_check(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], ch_auth_cache *cache,
+		  const char *header, ch_principal *out)
 {
 	uint8_t hash[CH_TOKEN_HASH_LEN], stored[CH_TOKEN_HASH_LEN];
 	const char *token;
@@ -118,9 +199,15 @@ int ch_auth_check(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], const char 
 	 * guessed token.
 	 */
 	ch_auth_hash(key, token, hash);
+	if (cache_get(cache, hash, out)) {
+		sodium_memzero(hash, sizeof(hash));
+		return CH_OK;
+	}
 	rc = ch_store_token_find(st, hash, out, stored);
 	if (rc == CH_OK && sodium_memcmp(stored, hash, CH_TOKEN_HASH_LEN) != 0)
 		rc = CH_E_NOTFOUND;
+	if (rc == CH_OK)
+		cache_put(cache, hash, out);
 	sodium_memzero(hash, sizeof(hash));
 	sodium_memzero(stored, sizeof(stored));
 	if (rc == CH_E_NOTFOUND) {

@@ -32,13 +32,27 @@ int ch_auth_issue(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], const char 
 		  int admin, char out[CH_TOKEN_LEN]);
 
 /**
+ * A cache of tokens checked lately (keyed hash → principal, kept
+ * @p ttl_ms): a token used again within it is not looked up in the store.
+ * A token removed from the store therefore works on for up to ttl_ms. Only
+ * accepted tokens are kept; the cache is safe for any number of threads.
+ */
+typedef struct ch_auth_cache ch_auth_cache;
+
+/** A new cache (NULL when out of memory); free with ch_auth_cache_free(). */
+ch_auth_cache *ch_auth_cache_new(int64_t ttl_ms);
+
+/** Frees the cache, wiping the hashes it held. NULL is a no-op. */
+void ch_auth_cache_free(ch_auth_cache *cache);
+
+/**
  * Checks an Authorization header value ("Bearer <token>"): the token's
- * hash is looked up, then the hash stored in the row found is compared
- * with it in constant time (sodium_memcmp).
+ * hash is looked up in @p cache (NULL: none), else in the store, and the
+ * hash found is compared with it in constant time (sodium_memcmp).
  * @return CH_OK with @p out filled, or CH_E_AUTH (missing, malformed or
  *         unknown token; ch_error_last() says which, without the token).
  */
-int ch_auth_check(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], const char *header,
-		  ch_principal *out);
+int ch_auth_check(ch_store *st, const uint8_t key[CH_TOKEN_KEY_LEN], ch_auth_cache *cache,
+		  const char *header, ch_principal *out);
 
 #endif /* CH_AUTH_H */

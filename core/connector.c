@@ -755,11 +755,12 @@ int ch_connector_change(const ch_connector_env *env, const ch_connector_row *sto
 
 /* --- the answer ---------------------------------------------------------------------------- */
 
-json_object *ch_connector_json(const ch_connector_row *row, int with_variables)
+/* The answer for @p row, made from @p doc (its document or a copy of it,
+ * consumed: masked in place). */
+static json_object *answer_of(const ch_connector_row *row, json_object *doc, int with_variables)
 {
-	json_object *o = json_object_new_object(), *doc = NULL;
+	json_object *o = json_object_new_object();
 
-	json_object_deep_copy(row->doc, &doc, NULL);
 	ch_secret_mask_all(doc);
 	json_object_object_add(o, "id", json_object_new_string(row->id));
 	json_object_object_add(o, "name", json_object_new_string(row->name));
@@ -778,4 +779,20 @@ json_object *ch_connector_json(const ch_connector_row *row, int with_variables)
 	json_object_object_add(o, "updated_at", json_object_new_string(row->updated_at));
 	json_object_put(doc);
 	return o;
+}
+
+json_object *ch_connector_json(const ch_connector_row *row, int with_variables)
+{
+	json_object *doc = NULL;
+
+	json_object_deep_copy(row->doc, &doc, NULL);
+	return answer_of(row, doc, with_variables);
+}
+
+json_object *ch_connector_json_take(ch_connector_row *row, int with_variables)
+{
+	json_object *doc = row->doc;
+
+	row->doc = NULL; /* the answer's now, masked in place */
+	return answer_of(row, doc, with_variables);
 }

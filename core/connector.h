@@ -49,6 +49,10 @@ int ch_connector_change(const ch_connector_env *env, const ch_connector_row *sto
  *  @p with_variables. New object. */
 json_object *ch_connector_json(const ch_connector_row *row, int with_variables);
 
+/** The same, made from the row's document itself, which it takes (row->doc
+ *  is NULL after): for a row that is answered and then dropped, no copy. */
+json_object *ch_connector_json_take(ch_connector_row *row, int with_variables);
+
 /** Whether @p s looks like a connector id ("con_" + 26 base32 chars). */
 int ch_connector_is_id(const char *s);
 

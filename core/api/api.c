@@ -46,15 +46,18 @@ int ch_api_init(ch_app *app)
 					    sizeof(err));
 	if (rc != CH_OK)
 		return ch_error_set(rc, "schemas/connector-*.json: %s", err);
-	return CH_OK;
+	app->tokens = ch_auth_cache_new(CH_API_TOKEN_CACHE_MS);
+	return app->tokens ? CH_OK : ch_error_set(CH_E_NOMEM, "out of memory");
 }
 
 void ch_api_cleanup(ch_app *app)
 {
 	ch_schema_free(app->create_schema);
 	ch_schema_free(app->update_schema);
+	ch_auth_cache_free(app->tokens);
 	app->create_schema = NULL;
 	app->update_schema = NULL;
+	app->tokens = NULL;
 }
 
 static int unauthorized(ch_http_req *req, ch_http_resp *resp, int token_given)
@@ -83,7 +86,7 @@ static int guard(void *app, const ch_route *route, ch_http_req *req, ch_http_res
 		return 1;
 	}
 	req->user = who; /* freed with the request */
-	rc = ch_auth_check(a->store, a->token_key, header, who);
+	rc = ch_auth_check(a->store, a->token_key, a->tokens, header, who);
 	if (rc == CH_E_AUTH)
 		return unauthorized(req, resp, header != NULL);
 	if (rc != CH_OK) {

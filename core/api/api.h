@@ -18,12 +18,17 @@
 /** Access levels of routes. */
 enum { CH_ACCESS_PUBLIC = 0, CH_ACCESS_TOKEN, CH_ACCESS_ADMIN };
 
+/* How long a token checked stays trusted without a lookup: a token taken
+ * out of the store works on for this long at most. */
+#define CH_API_TOKEN_CACHE_MS 10000
+
 typedef struct ch_app {
 	const ch_config *cfg;
 	ch_registry_slot plugins;
 	ch_store *store;
 	ch_keyring *keys;
 	uint8_t token_key[CH_TOKEN_KEY_LEN];
+	ch_auth_cache *tokens; /* tokens checked lately (ch_api_init) */
 	ch_schema *create_schema;
 	ch_schema *update_schema;
 	int64_t started_ms;

@@ -101,9 +101,10 @@ int ch_api_load_connector(ch_app *a, ch_http_req *req, ch_http_resp *resp, ch_co
 	return rc;
 }
 
-static void answer_row(ch_http_resp *resp, int status, const ch_connector_row *row)
+/* Answers @p row, taking its document (see ch_connector_json_take()). */
+static void answer_row(ch_http_resp *resp, int status, ch_connector_row *row)
 {
-	ch_http_json(resp, status, ch_connector_json(row, 1));
+	ch_http_json(resp, status, ch_connector_json_take(row, 1));
 	set_etag(resp, row->revision);
 }
 
@@ -447,7 +448,7 @@ static json_object *list_answer(ch_app *a, json_object *meta, const ch_connector
 	json_object *o = json_object_new_object(), *data = json_object_new_array();
 
 	for (size_t i = 0; i < pg->count; i++)
-		json_object_array_add(data, ch_connector_json(&pg->rows[i], variables));
+		json_object_array_add(data, ch_connector_json_take(&pg->rows[i], variables));
 	json_object_object_add(o, "data", data);
 	json_object_object_add(o, "meta", meta);
 	if (types) {

@@ -567,7 +567,7 @@ static int configure(wizard *w, json_object *answers)
 		rc = ch_store_session_finish(w->app->store, &out, w->row.revision, w->revision);
 	if (rc == CH_OK) {
 		out.revision = w->row.revision + 1;
-		ch_http_json(w->resp, 200, ch_connector_json(&out, 1));
+		ch_http_json(w->resp, 200, ch_connector_json_take(&out, 1));
 	} else if (rc == CH_E_CONFLICT) {
 		problem(w, rc, "another call changed this setup session or connector first; GET "
 			       ".../setup/current");

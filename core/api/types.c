@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "answers.h"
 #include "api.h"
 #include "error.h"
 #include "list.h"
@@ -80,29 +81,54 @@ static int cmp_items(const void *a, const void *b)
 	return sort_by->descending ? -c : c;
 }
 
+/* The page of the marketplace @p p and @p f ask for. */
+static json_object *types_page(const ch_registry *reg, const ch_list_params *p,
+			       const type_filter *f)
+{
+	const ch_type *const *latest;
+	size_t n = ch_registry_latest(reg, &latest);
+	json_object *items = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		if (type_matches(f, ch_type_manifest(latest[i])))
+			json_object_array_add(items, type_json(reg, latest[i], 0));
+	sort_by = p;
+	json_object_array_sort(items, cmp_items);
+	return ch_list_page(items, p);
+}
+
+/*
+ * The marketplace changes only with a rescan (a new registry): a page is
+ * rendered once per registry and query, then answered from the registry's
+ * cache of answers.
+ */
 void ch_api_types_list(void *app, ch_http_req *req, ch_http_resp *resp)
 {
 	ch_app *a = app;
 	ch_list_params p;
 	type_filter f;
-	const ch_type *const *latest;
 	ch_registry *reg;
-	json_object *items;
-	size_t n;
+	char key[512], *text;
+	size_t len;
+	int n;
 
 	if (ch_list_parse(req, resp, type_sorts, type_filters, "id", &p) != CH_OK ||
 	    parse_filter(req, resp, &f) != CH_OK)
 		return;
+	n = snprintf(key, sizeof(key), "types %zu %zu %s%s\n%s\n%s\n%s", p.page, p.per_page,
+		     p.descending ? "-" : "", p.sort, f.category ? f.category : "",
+		     f.capability ? f.capability : "", f.license ? f.license : "");
 	reg = ch_registry_slot_get(&a->plugins);
-	n = ch_registry_latest(reg, &latest);
-	items = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		if (type_matches(&f, ch_type_manifest(latest[i])))
-			json_object_array_add(items, type_json(reg, latest[i], 0));
+	text = n < (int)sizeof(key) ? ch_answers_get(ch_registry_answers(reg), key, &len) : NULL;
+	if (text) {
+		ch_http_text(resp, 200, text, len);
+	} else {
+		ch_http_json(resp, 200, types_page(reg, &p, &f));
+		text = (char *)ch_http_rendered(resp, &len);
+		if (n < (int)sizeof(key))
+			ch_answers_put(ch_registry_answers(reg), key, text, len);
+	}
 	ch_registry_unref(reg);
-	sort_by = &p;
-	json_object_array_sort(items, cmp_items);
-	ch_http_json(resp, 200, ch_list_page(items, &p));
 }
 
 void ch_api_types_get(void *app, ch_http_req *req, ch_http_resp *resp)

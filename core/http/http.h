@@ -16,6 +16,14 @@
 
 struct MHD_Connection;
 
+/* libmicrohttpd's per-connection memory: the request line, the headers
+ * and the read buffer must fit in it, or it answers 431 itself. Its default
+ * of 32 KiB refuses headers past about 16 KiB, below what browsers and
+ * proxies send with big cookies or tokens; 64 KiB takes headers of up to
+ * about 48 KiB (README, "Running the host"). The benchmark's ceiling server
+ * uses it too: libmicrohttpd clears it for every request. */
+#define CH_HTTP_CONNECTION_MEMORY (64 * 1024)
+
 typedef struct ch_http_resp ch_http_resp;
 typedef struct ch_http_req ch_http_req;
 
@@ -44,6 +52,9 @@ typedef void (*ch_http_handler)(void *app, ch_http_req *req, ch_http_resp *resp)
 struct ch_http_resp {
 	int status;
 	json_object *body;        /* owned; NULL for no body */
+	char *text;               /* owned: a JSON body already rendered,
+	                             answered instead of body (ch_http_text) */
+	size_t text_len;
 	const char *content_type; /* default application/json */
 	size_t nheaders;
 	char *header_names[CH_HTTP_MAX_HEADERS];
@@ -79,6 +90,14 @@ int ch_http_body_json(ch_http_req *req, ch_http_resp *resp, int allow_empty, jso
 
 /** Sets status and JSON body (the reference passes to @p resp). */
 void ch_http_json(ch_http_resp *resp, int status, json_object *body);
+
+/** Sets status and a JSON body rendered already: @p text (malloc'd, @p len
+ *  bytes) passes to @p resp. */
+void ch_http_text(ch_http_resp *resp, int status, char *text, size_t len);
+
+/** The text the body renders to (borrowed from @p resp until it changes;
+ *  "" without a body), its length in *@p len. */
+const char *ch_http_rendered(ch_http_resp *resp, size_t *len);
 
 /**
  * Sets an RFC 9457 problem document {type, title, status, detail, instance}

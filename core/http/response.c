@@ -12,9 +12,31 @@
 void ch_http_json(ch_http_resp *resp, int status, json_object *body)
 {
 	json_object_put(resp->body);
+	free(resp->text);
+	resp->text = NULL;
 	resp->status = status;
 	resp->body = body;
 	resp->content_type = "application/json";
+}
+
+void ch_http_text(ch_http_resp *resp, int status, char *text, size_t len)
+{
+	ch_http_json(resp, status, NULL);
+	resp->text = text;
+	resp->text_len = len;
+}
+
+const char *ch_http_rendered(ch_http_resp *resp, size_t *len)
+{
+	*len = 0;
+	if (resp->text) {
+		*len = resp->text_len;
+		return resp->text;
+	}
+	if (!resp->body)
+		return "";
+	return json_object_to_json_string_length(
+		resp->body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
 }
 
 json_object *ch_http_problem(ch_http_resp *resp, const ch_http_req *req, int status,

@@ -157,6 +157,7 @@ const char *ch_http_param(const ch_http_req *req, const char *name)
 static void resp_free(ch_http_resp *resp)
 {
 	json_object_put(resp->body);
+	free(resp->text);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		free(resp->header_names[i]);
 		free(resp->header_values[i]);
@@ -165,18 +166,15 @@ static void resp_free(ch_http_resp *resp)
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, ch_http_resp *resp)
 {
-	const char *text = "";
-	size_t len = 0;
+	size_t len;
+	const char *text = ch_http_rendered(resp, &len);
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (resp->body)
-		text = json_object_to_json_string_length(
-			resp->body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	r = MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	if (resp->body)
+	if (resp->body || resp->text)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 					resp->content_type ? resp->content_type : "application/json");
 	for (size_t i = 0; i < resp->nheaders; i++)
@@ -347,12 +345,6 @@ static int resolve(const char *listen, struct sockaddr_storage *ss)
 	return CH_OK;
 }
 
-/* libmicrohttpd's per-connection memory: the request line, the headers
- * and the read buffer must fit in it, or it answers 431 itself. Its default
- * of 32 KiB refuses headers past about 16 KiB, below what browsers and
- * proxies send with big cookies or tokens; 64 KiB takes headers of up to
- * about 48 KiB (README, "Running the host"). */
-#define CONNECTION_MEMORY (64 * 1024)
 
 static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *o,
 				       struct sockaddr_storage *ss)
@@ -370,7 +362,7 @@ static struct MHD_Daemon *daemon_start(ch_http_server *srv, const ch_http_opts *
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->conn_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CH_HTTP_CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_END);
 }

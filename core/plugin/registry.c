@@ -1,3 +1,4 @@
+#include "answers.h"
 #include "registry.h"
 
 #include <dirent.h>
@@ -16,6 +17,9 @@ typedef struct file_entry {
 	char *reason;      /* NULL when loaded */
 } file_entry;
 
+/* What the cache of a registry's answers may hold (marketplace pages). */
+#define REGISTRY_ANSWERS_BYTES (256 * 1024)
+
 struct ch_registry {
 	atomic_int refs;
 	size_t nfiles;
@@ -24,6 +28,7 @@ struct ch_registry {
 	const ch_type **types; /* by id, then newest version first */
 	size_t nlatest;
 	const ch_type **latest; /* the first of each id in types */
+	ch_answers *answers;    /* answers made from this registry alone */
 };
 
 static int is_plugin_name(const struct dirent *d)
@@ -163,7 +168,8 @@ int ch_registry_scan(ch_registry **out, const char *dir)
 	if (!r)
 		return CH_E_NOMEM;
 	atomic_init(&r->refs, 1);
-	rc = scan_dir(r, dir);
+	r->answers = ch_answers_new(REGISTRY_ANSWERS_BYTES);
+	rc = r->answers ? scan_dir(r, dir) : CH_E_NOMEM;
 	if (rc == CH_OK)
 		rc = index_types(r);
 	if (rc != CH_OK) {
@@ -192,7 +198,13 @@ void ch_registry_unref(ch_registry *r)
 	free(r->files);
 	free(r->types);
 	free(r->latest);
+	ch_answers_free(r->answers);
 	free(r);
+}
+
+ch_answers *ch_registry_answers(const ch_registry *r)
+{
+	return r->answers;
 }
 
 static json_object *file_json(const file_entry *e)

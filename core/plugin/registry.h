@@ -54,6 +54,10 @@ size_t ch_registry_latest(const ch_registry *reg, const ch_type *const **out);
 /** Versions of type @p id, newest first (new array; empty when unknown). */
 json_object *ch_registry_versions(const ch_registry *reg, const char *id);
 
+/** The cache of answers made from this registry alone (the marketplace):
+ *  they are good for as long as the registry, which frees them. */
+struct ch_answers *ch_registry_answers(const ch_registry *reg);
+
 /** A slot holding the current registry of one plugins directory. */
 typedef struct ch_registry_slot {
 	pthread_mutex_t lock;

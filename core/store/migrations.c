@@ -48,20 +48,9 @@ const char *const ch_store_sqlite_migrations[] = {
 	"  revision INTEGER NOT NULL,"
 	"  doc TEXT NOT NULL,"
 	"  updated_at TEXT NOT NULL) WITHOUT ROWID;",
-	/* 3: an index in the order of every sort under every equality filter
-	 * of the connector list, so no page (cursor or number) and no total
-	 * needs a sort step or a scan of the account */
-	"CREATE INDEX connectors_by_type_created ON connectors(account_id, type, created_at, id);"
-	"CREATE INDEX connectors_by_type_updated ON connectors(account_id, type, updated_at, id);"
-	"CREATE INDEX connectors_by_status_created ON connectors(account_id, status, created_at, "
-	"id);"
-	"CREATE INDEX connectors_by_status_updated ON connectors(account_id, status, updated_at, "
-	"id);"
-	"CREATE INDEX connectors_by_type_status ON connectors(account_id, type, status, name);"
-	"CREATE INDEX connectors_by_type_status_created ON connectors(account_id, type, status, "
-	"created_at, id);"
-	"CREATE INDEX connectors_by_type_status_updated ON connectors(account_id, type, status, "
-	"updated_at, id);",
+	/* 3: (account_id, id) is served by the unique index of id, and every
+	 * b-tree is one more a write keeps */
+	"DROP INDEX connectors_by_id;",
 };
 
 const int ch_store_sqlite_migration_count =

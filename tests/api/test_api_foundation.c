@@ -550,6 +550,12 @@ START_TEST(rescan_picks_up_new_files)
 	ck_assert_int_eq(th_request(&h, "GET", "/api/v1/connectors/types/fixture-a", NULL, NULL, &r), 0);
 	ck_assert_str_eq(th_str(r.json, "version"), "1.0.0");
 	th_resp_free(&r);
+	/* the marketplace page, rendered once and kept for this registry */
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(th_request(&h, "GET", "/api/v1/connectors/types", NULL, NULL, &r), 0);
+		ck_assert_ptr_nonnull(strstr(r.body, "\"versions\":[\"1.0.0\"]"));
+		th_resp_free(&r);
+	}
 	snprintf(to, sizeof(to), "%s/good_v2.so", dir);
 	copy_file(CH_TEST_FIXTURES "/good_v2.so", to);
 	ck_assert_int_eq(th_request(&h, "POST", "/api/v1/plugins/rescan", NULL, NULL, &r), 0);
@@ -558,6 +564,10 @@ START_TEST(rescan_picks_up_new_files)
 	th_resp_free(&r);
 	ck_assert_int_eq(th_request(&h, "GET", "/api/v1/connectors/types/fixture-a", NULL, NULL, &r), 0);
 	ck_assert_str_eq(th_str(r.json, "version"), "1.1.0");
+	th_resp_free(&r);
+	/* a rescan is a new registry: the page rendered before is not served */
+	ck_assert_int_eq(th_request(&h, "GET", "/api/v1/connectors/types", NULL, NULL, &r), 0);
+	ck_assert_msg(strstr(r.body, "\"versions\":[\"1.1.0\",\"1.0.0\"]"), "%s", r.body);
 	th_resp_free(&r);
 	ck_assert_int_eq(th_stop(&h), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

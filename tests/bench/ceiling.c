@@ -1,8 +1,9 @@
 /*
  * The ceiling server of the benchmark (tools/bench): libmicrohttpd with the
  * host's thread model and options (core/http/server.c: an epoll internal
- * thread pool with an inter-thread channel, the same connection limits and
- * timeout, the body read and the answer given on a later handler call) that
+ * thread pool with an inter-thread channel, the same connection limits,
+ * timeout and memory, the body read and the answer given on a later
+ * handler call) that
  * answers every method and path with one fixed JSON body of about 300
  * bytes. No routing, no authentication, no database: the fastest any API on
  * this machine can answer through libmicrohttpd, measured in the same run
@@ -27,6 +28,8 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+
+#include "http/http.h" /* CH_HTTP_CONNECTION_MEMORY */
 
 /* About 300 bytes, shaped like a connector answer. */
 static const char body[] =
@@ -160,6 +163,7 @@ int main(int argc, char **argv)
 			     MHD_OPTION_CONNECTION_LIMIT, conn_limit,
 			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 			     MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CH_HTTP_CONNECTION_MEMORY,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			     MHD_OPTION_END);
 	if (!d) {

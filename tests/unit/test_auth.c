@@ -47,7 +47,7 @@ static int check_with(int flip, ch_principal *who, int *calls)
 	int rc;
 
 	ck_assert_int_ge(sodium_init(), 0);
-	rc = ch_auth_check(&f.base, key, header, who);
+	rc = ch_auth_check(&f.base, key, NULL, header, who);
 	*calls = f.calls;
 	return rc;
 }
@@ -81,10 +81,51 @@ START_TEST(malformed_headers_never_reach_the_store)
 	uint8_t key[CH_TOKEN_KEY_LEN] = {7};
 	ch_principal who;
 
-	ck_assert_int_eq(ch_auth_check(&f.base, key, NULL, &who), CH_E_AUTH);
-	ck_assert_int_eq(ch_auth_check(&f.base, key, "Basic abc", &who), CH_E_AUTH);
-	ck_assert_int_eq(ch_auth_check(&f.base, key, "Bearer xyz", &who), CH_E_AUTH);
+	ck_assert_int_eq(ch_auth_check(&f.base, key, NULL, NULL, &who), CH_E_AUTH);
+	ck_assert_int_eq(ch_auth_check(&f.base, key, NULL, "Basic abc", &who), CH_E_AUTH);
+	ck_assert_int_eq(ch_auth_check(&f.base, key, NULL, "Bearer xyz", &who), CH_E_AUTH);
 	ck_assert_int_eq(f.calls, 0);
+}
+END_TEST
+
+/* An accepted token is looked up once while the cache keeps it; a refused
+ * one is looked up every time; an expired entry is looked up again. */
+START_TEST(the_cache_spares_lookups_of_accepted_tokens)
+{
+	static const char *const other = "Bearer cht_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+	fake_store f = {{&fake_ops}, 0, 0};
+	uint8_t key[CH_TOKEN_KEY_LEN] = {7};
+	ch_auth_cache *cache = ch_auth_cache_new(60000), *none = ch_auth_cache_new(0);
+	ch_principal who;
+
+	ck_assert_ptr_nonnull(cache);
+	for (int i = 0; i < 3; i++) {
+		memset(&who, 0, sizeof(who));
+		ck_assert_int_eq(ch_auth_check(&f.base, key, cache, header, &who), CH_OK);
+		ck_assert_str_eq(who.account_id, "acc_fake");
+	}
+	ck_assert_int_eq(f.calls, 1);
+	ck_assert_int_eq(ch_auth_check(&f.base, key, cache, other, &who), CH_OK);
+	ck_assert_int_eq(f.calls, 2);
+	f.flip = 1; /* the store refuses from now on: a new token is refused... */
+	ck_assert_int_eq(ch_auth_check(&f.base, key, cache,
+				       "Bearer cht_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC", &who),
+			 CH_E_AUTH);
+	ck_assert_int_eq(ch_auth_check(&f.base, key, cache,
+				       "Bearer cht_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC", &who),
+			 CH_E_AUTH);
+	ck_assert_int_eq(f.calls, 4);
+	/* ...and one cached works on for the time the cache keeps it */
+	ck_assert_int_eq(ch_auth_check(&f.base, key, cache, header, &who), CH_OK);
+	ck_assert_int_eq(f.calls, 4);
+	/* kept for no time: every check is a lookup */
+	f.flip = 0;
+	ck_assert_int_eq(ch_auth_check(&f.base, key, none, header, &who), CH_OK);
+	ck_assert_int_eq(ch_auth_check(&f.base, key, none, header, &who), CH_OK);
+	ck_assert_int_eq(f.calls, 6);
+	ch_auth_cache_free(cache);
+	ch_auth_cache_free(none);
+	ch_auth_cache_free(NULL);
 }
 END_TEST
 
@@ -94,6 +135,7 @@ int main(void)
 		matching_stored_hash_is_accepted,
 		other_stored_hash_is_refused,
 		malformed_headers_never_reach_the_store,
+		the_cache_spares_lookups_of_accepted_tokens,
 		NULL,
 	};
 

@@ -212,7 +212,10 @@ START_TEST(rewrite_keeps_revisions_and_reaches_sessions)
 END_TEST
 
 /* The plan of @p q's list (or total) query: in an index, never sorting in
- * a temporary B-tree nor scanning a table; a total in a covering index. */
+ * a temporary B-tree nor scanning a table; a total in a covering index,
+ * but for type and status at once (the type's entries are walked, each
+ * row's status read: there is no index of both, one b-tree less for
+ * every write to keep). */
 static void assert_plan(ch_store *st, const ch_connector_query *q, int count, int bits)
 {
 	char *plan = NULL;
@@ -221,7 +224,8 @@ static void assert_plan(ch_store *st, const ch_connector_query *q, int count, in
 	ck_assert_msg(!strstr(plan, "TEMP B-TREE") && !strstr(plan, "SCAN") &&
 			      strstr(plan, "USING"),
 		      "sort %d bits %d count %d: %s", (int)q->sort, bits, count, plan);
-	ck_assert_msg(!count || strstr(plan, "COVERING INDEX"), "count: %s", plan);
+	ck_assert_msg(!count || (q->type && q->status) || strstr(plan, "COVERING INDEX"),
+		      "count: %s", plan);
 	free(plan);
 }
 
