@@ -48,7 +48,7 @@ static const option options[] = {
 	{"plugins-dir", "CONNHUB_PLUGINS_DIR", STR(plugins_dir), "directory scanned for plugin *.so files"},
 	{"key-file", "CONNHUB_KEY_FILE", STR(key_file), "master key file (mode 0600, created if missing; default DATA-DIR/master.key); CONNHUB_MASTER_KEY=KID:BASE64 gives the key instead"},
 	{"threads", "CONNHUB_THREADS", UINT(threads, 1, 256), "HTTP worker threads (1-256)"},
-	{"workers", "CONNHUB_WORKERS", UINT(workers, 1, 1024), "threads for requests that call plugins (test, refresh, setup, rescan), so a slow plugin never holds an HTTP thread (1-1024)"},
+	{"workers", "CONNHUB_WORKERS", UINT(workers, 1, 1024), "threads for requests that call plugins (test, refresh, setup, rescan) or write, so a slow plugin never holds an HTTP thread and concurrent writes can share a commit (1-1024)"},
 	{"max-connections", "CONNHUB_MAX_CONNECTIONS", UINT(conn_limit, 1, 1000000), "open connections in all (at least 1)"},
 	{"max-connections-per-ip", "CONNHUB_MAX_CONNECTIONS_PER_IP", UINT(per_ip_limit, 0, 1000000), "open connections per client address (0: no limit)"},
 	{"connection-timeout", "CONNHUB_CONNECTION_TIMEOUT", UINT(timeout_s, 0, 86400), "seconds an idle connection is kept (0: no limit)"},

@@ -8,7 +8,10 @@
 #include "schemas.h"
 
 #define T CH_ACCESS_TOKEN
-#define SLOW 1 /* calls plugins: runs on a worker thread */
+/* Runs on a worker thread, the connection suspended meanwhile: a route that
+ * calls a plugin, or that writes (it waits for its group commit; with the
+ * HTTP threads alone, no more writes than threads could share one). */
+#define SLOW 1
 
 static const ch_route routes[] = {
 	{"GET", "/healthz", ch_api_healthz, CH_ACCESS_PUBLIC, 0},
@@ -19,17 +22,17 @@ static const ch_route routes[] = {
 	{"GET", "/api/v1/connectors/types", ch_api_types_list, T, 0},
 	{"GET", "/api/v1/connectors/types/{type}", ch_api_types_get, T, 0},
 	{"GET", "/api/v1/connectors", ch_api_connectors_list, T, 0},
-	{"POST", "/api/v1/connectors", ch_api_connectors_create, T, 0},
+	{"POST", "/api/v1/connectors", ch_api_connectors_create, T, SLOW},
 	{"GET", "/api/v1/connectors/{connector}", ch_api_connectors_get, T, 0},
-	{"POST", "/api/v1/connectors/{connector}", ch_api_connectors_create_named, T, 0},
-	{"PUT", "/api/v1/connectors/{connector}", ch_api_connectors_update, T, 0},
-	{"DELETE", "/api/v1/connectors/{connector}", ch_api_connectors_delete, T, 0},
+	{"POST", "/api/v1/connectors/{connector}", ch_api_connectors_create_named, T, SLOW},
+	{"PUT", "/api/v1/connectors/{connector}", ch_api_connectors_update, T, SLOW},
+	{"DELETE", "/api/v1/connectors/{connector}", ch_api_connectors_delete, T, SLOW},
 	{"POST", "/api/v1/connectors/{connector}/setup", ch_api_setup_start, T, SLOW},
 	{"GET", "/api/v1/connectors/{connector}/setup/current", ch_api_setup_current, T, 0},
 	{"POST", "/api/v1/connectors/{connector}/setup/next", ch_api_setup_next, T, SLOW},
-	{"POST", "/api/v1/connectors/{connector}/setup/previous", ch_api_setup_previous, T, 0},
-	{"POST", "/api/v1/connectors/{connector}/setup/cancel", ch_api_setup_cancel, T, 0},
-	{"POST", "/api/v1/connectors/{connector}/setup/finish", ch_api_setup_finish, T, 0},
+	{"POST", "/api/v1/connectors/{connector}/setup/previous", ch_api_setup_previous, T, SLOW},
+	{"POST", "/api/v1/connectors/{connector}/setup/cancel", ch_api_setup_cancel, T, SLOW},
+	{"POST", "/api/v1/connectors/{connector}/setup/finish", ch_api_setup_finish, T, SLOW},
 	{"GET", "/api/v1/connectors/{connector}/test", ch_api_connectors_test, T, SLOW},
 	{"POST", "/api/v1/connectors/{connector}/test", ch_api_connectors_test, T, SLOW},
 	{"POST", "/api/v1/connectors/{connector}/refresh", ch_api_connectors_refresh, T, SLOW},
