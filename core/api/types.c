@@ -108,6 +108,7 @@ void ch_api_types_list(void *app, ch_http_req *req, ch_http_resp *resp)
 	ch_list_params p;
 	type_filter f;
 	ch_registry *reg;
+	ch_answers *answers;
 	char key[512], *text;
 	size_t len;
 	int n;
@@ -119,14 +120,17 @@ void ch_api_types_list(void *app, ch_http_req *req, ch_http_resp *resp)
 		     p.descending ? "-" : "", p.sort, f.category ? f.category : "",
 		     f.capability ? f.capability : "", f.license ? f.license : "");
 	reg = ch_registry_slot_get(&a->plugins);
-	text = n < (int)sizeof(key) ? ch_answers_get(ch_registry_answers(reg), key, &len) : NULL;
+	answers = n < (int)sizeof(key) ? ch_registry_answers(reg) : NULL; /* NULL: no cache */
+	text = answers ? ch_answers_get(answers, key, &len) : NULL;
 	if (text) {
 		ch_http_text(resp, 200, text, len);
 	} else {
 		ch_http_json(resp, 200, types_page(reg, &p, &f));
-		text = (char *)ch_http_rendered(resp, &len);
-		if (n < (int)sizeof(key))
-			ch_answers_put(ch_registry_answers(reg), key, text, len);
+		if (answers) {
+			const char *rendered = ch_http_rendered(resp, &len);
+
+			ch_answers_put(answers, key, rendered, len);
+		}
 	}
 	ch_registry_unref(reg);
 }

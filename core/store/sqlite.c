@@ -357,7 +357,7 @@ static void run_batch(sq_store *st, wjob *batch)
 		return;
 	snprintf(why, sizeof(why), "%s", ch_error_last()->message);
 	if (c && sqlite3_get_autocommit(c->db) == 0)
-		exec(c->db, "ROLLBACK");
+		run_fixed(c, S_ROLLBACK, "rollback");
 	for (wjob *j = batch; j; j = j->next) {
 		if (j->rc == CH_OK) { /* nothing of it was written */
 			j->rc = rc;
